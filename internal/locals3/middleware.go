@@ -1,0 +1,389 @@
+package locals3
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"hash"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/johannesboyne/gofakes3"
+)
+
+// Hidden metadata: gofakes3 persists every X-Amz-* request header of a PUT
+// as object metadata, so values it would otherwise drop travel under this
+// prefix and are turned back into their real headers on HEAD and GET.
+const (
+	hiddenPrefix          = "X-Amz-Locals3-"
+	hiddenCacheControl    = hiddenPrefix + "Cache-Control"
+	hiddenContentLanguage = hiddenPrefix + "Content-Language"
+	hiddenChecksums       = hiddenPrefix + "Checksums" // "CRC32=v;SHA256=v"
+	hiddenMetaKeys        = hiddenPrefix + "Meta-Keys" // "X-Amz-Meta-A,X-Amz-Meta-B"
+)
+
+// checksumAlgorithms are the x-amz-checksum-* algorithms that are persisted.
+var checksumAlgorithms = []string{"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"}
+
+// keyLocks serialises writers of one key against each other and against
+// readers that check If-Match, so conditional operations are atomic.
+type keyLocks struct {
+	mu    sync.Mutex
+	locks map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.RWMutex
+	refs int
+}
+
+func (k *keyLocks) lock(key string, write bool) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyLock{}
+		k.locks[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	if write {
+		l.Lock()
+	} else {
+		l.RLock()
+	}
+	return func() {
+		if write {
+			l.Unlock()
+		} else {
+			l.RUnlock()
+		}
+		k.mu.Lock()
+		l.refs--
+		if l.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// serve is the middleware between fault injection and gofakes3.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if f := s.authenticate(r); f != nil {
+		s.log.Info("locals3: request refused", "method", r.Method, "path", r.URL.Path, "code", f.code)
+		writeError(w, r, f.status, f.code, f.message, f.region)
+		return
+	}
+	bucket, key := splitPath(r)
+	op, _ := classify(r)
+	if key != "" && s.denied(key) {
+		writeError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied", "")
+		return
+	}
+	if bucket != "" {
+		w.Header().Set("x-amz-bucket-region", s.cfg.Region)
+	}
+	if strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-UNSIGNED-PAYLOAD") {
+		writeError(w, r, http.StatusNotImplemented, "NotImplemented",
+			"aws-chunked bodies with trailing checksums are not supported by this endpoint; send checksums as headers (plain HTTP does) or set RequestChecksumCalculation to when_required", "")
+		return
+	}
+
+	lockKey := bucket + "/" + key
+	switch op {
+	case OpPut, OpCompleteMultipart, OpDelete:
+		defer s.locks.lock(lockKey, true)()
+	case OpGet, OpHead:
+		defer s.locks.lock(lockKey, false)()
+	}
+
+	switch op {
+	case OpPut:
+		if !s.preparePut(w, r) {
+			return
+		}
+	case OpCreateMultipart:
+		hideMetadata(r, nil)
+	case OpCompleteMultipart:
+		if !s.checkWriteConditions(w, r, bucket, key) {
+			return
+		}
+	case OpGet, OpHead:
+		if !s.checkReadConditions(w, r, bucket, key) {
+			return
+		}
+		or := &objectResponse{ResponseWriter: w, r: r}
+		s.fake.ServeHTTP(or, r)
+		if !or.wroteHeader {
+			or.WriteHeader(http.StatusOK) // HEAD writes no body, so nothing triggered the rewrite
+		}
+		return
+	}
+	s.fake.ServeHTTP(w, r)
+}
+
+// preparePut hides the metadata gofakes3 would drop and verifies the
+// x-amz-checksum-* headers against the body as it streams.
+func (s *Server) preparePut(w http.ResponseWriter, r *http.Request) bool {
+	sums := map[string]string{}
+	var checks []bodyCheck
+	for _, alg := range checksumAlgorithms {
+		v := r.Header.Get("X-Amz-Checksum-" + alg)
+		if v == "" {
+			continue
+		}
+		sums[alg] = v
+		if h := newChecksumHash(alg); h != nil {
+			checks = append(checks, bodyCheck{alg: alg, want: v, h: h})
+		}
+	}
+	hideMetadata(r, sums)
+	if len(checks) > 0 && r.Body != nil {
+		r.Body = &checksumReader{rc: r.Body, checks: checks}
+	}
+	return true
+}
+
+// hideMetadata stores Cache-Control, Content-Language, checksums and the
+// list of user-metadata keys as hidden X-Amz-Locals3-* headers. Every hidden
+// header and content header is set, empty when absent, because gofakes3
+// merges the previous object's metadata into a new one.
+func hideMetadata(r *http.Request, sums map[string]string) {
+	h := r.Header
+	h.Set(hiddenCacheControl, h.Get("Cache-Control"))
+	h.Set(hiddenContentLanguage, h.Get("Content-Language"))
+	var parts []string
+	for _, alg := range checksumAlgorithms {
+		if v, ok := sums[alg]; ok {
+			parts = append(parts, alg+"="+v)
+		}
+	}
+	h.Set(hiddenChecksums, strings.Join(parts, ";"))
+	var metaKeys []string
+	for k := range h {
+		if strings.HasPrefix(k, "X-Amz-Meta-") {
+			metaKeys = append(metaKeys, k)
+		}
+	}
+	h.Set(hiddenMetaKeys, strings.Join(metaKeys, ","))
+	for _, k := range []string{"Content-Type", "Content-Encoding", "Content-Disposition"} {
+		if _, ok := h[k]; !ok {
+			h[k] = []string{""}
+		}
+	}
+}
+
+// checkReadConditions answers 412 when If-Match names another ETag.
+func (s *Server) checkReadConditions(w http.ResponseWriter, r *http.Request, bucket, key string) bool {
+	want := r.Header.Get("If-Match")
+	if want == "" {
+		return true
+	}
+	obj, err := s.headObject(bucket, key, r.URL.Query().Get("versionId"))
+	if err != nil {
+		return true // gofakes3 answers the 404 itself
+	}
+	if !etagMatches(want, obj.Hash) {
+		writeError(w, r, http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", "")
+		return false
+	}
+	return true
+}
+
+// checkWriteConditions applies If-None-Match: * and If-Match to a
+// CompleteMultipartUpload, which gofakes3 ignores.
+func (s *Server) checkWriteConditions(w http.ResponseWriter, r *http.Request, bucket, key string) bool {
+	inm, im := r.Header.Get("If-None-Match"), r.Header.Get("If-Match")
+	if inm == "" && im == "" {
+		return true
+	}
+	obj, err := s.headObject(bucket, key, "")
+	exists := err == nil
+	fail := (inm == "*" && exists) || (im != "" && (!exists || !etagMatches(im, obj.Hash)))
+	if fail {
+		writeError(w, r, http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", "")
+		return false
+	}
+	return true
+}
+
+func (s *Server) headObject(bucket, key, version string) (*gofakes3.Object, error) {
+	var (
+		obj *gofakes3.Object
+		err error
+	)
+	if vb, ok := s.backend.(gofakes3.VersionedBackend); ok && version != "" && version != "null" {
+		obj, err = vb.HeadObjectVersion(bucket, key, gofakes3.VersionID(version))
+	} else {
+		obj, err = s.backend.HeadObject(bucket, key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	_ = obj.Contents.Close()
+	if obj.IsDeleteMarker {
+		return nil, gofakes3.KeyNotFound(key)
+	}
+	return obj, nil
+}
+
+func etagMatches(header string, hash []byte) bool {
+	if strings.TrimSpace(header) == "*" {
+		return true
+	}
+	have := hex.EncodeToString(hash)
+	for _, e := range strings.Split(header, ",") {
+		if strings.Trim(strings.TrimSpace(e), `"`) == have {
+			return true
+		}
+	}
+	return false
+}
+
+// allowedAmzHeaders are the x-amz-* response headers S3 sends on HEAD/GET;
+// gofakes3 echoes every stored x-amz-* request header, and the rest are
+// dropped.
+var allowedAmzHeaders = map[string]bool{
+	"X-Amz-Version-Id": true, "X-Amz-Delete-Marker": true, "X-Amz-Request-Id": true, "X-Amz-Id-2": true,
+	"X-Amz-Storage-Class": true, "X-Amz-Website-Redirect-Location": true, "X-Amz-Tagging-Count": true,
+	"X-Amz-Bucket-Region": true, "X-Amz-Server-Side-Encryption": true, "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": true,
+	"X-Amz-Mp-Parts-Count": true, "X-Amz-Expiration": true, "X-Amz-Restore": true,
+}
+
+// objectResponse rewrites HEAD/GET object response headers before they are
+// sent: hidden metadata back to real headers, request echoes removed, and
+// checksums added when the client asked for them.
+type objectResponse struct {
+	http.ResponseWriter
+	r           *http.Request
+	wroteHeader bool
+}
+
+func (o *objectResponse) WriteHeader(status int) {
+	if o.wroteHeader {
+		return
+	}
+	o.wroteHeader = true
+	h := o.Header()
+	cacheControl, language := h.Get(hiddenCacheControl), h.Get(hiddenContentLanguage)
+	sums := h.Get(hiddenChecksums)
+	metaKeys, listed := h[hiddenMetaKeys]
+	keep := map[string]bool{}
+	if listed && len(metaKeys) > 0 {
+		for _, k := range strings.Split(metaKeys[0], ",") {
+			keep[k] = true
+		}
+	}
+	for k := range h {
+		switch {
+		case strings.HasPrefix(k, "X-Amz-Meta-"):
+			if listed && !keep[k] {
+				delete(h, k)
+			}
+		case strings.HasPrefix(k, "X-Amz-") && !allowedAmzHeaders[k]:
+			delete(h, k)
+		}
+	}
+	for _, k := range []string{"Content-Type", "Content-Encoding", "Content-Disposition"} {
+		if v, ok := h[k]; ok && (len(v) == 0 || v[0] == "") {
+			delete(h, k)
+		}
+	}
+	if ce := h.Get("Content-Encoding"); strings.Contains(ce, "aws-chunked") {
+		var rest []string
+		for _, e := range strings.Split(ce, ",") {
+			if e = strings.TrimSpace(e); e != "" && e != "aws-chunked" {
+				rest = append(rest, e)
+			}
+		}
+		if len(rest) == 0 {
+			h.Del("Content-Encoding")
+		} else {
+			h.Set("Content-Encoding", strings.Join(rest, ","))
+		}
+	}
+	if cacheControl != "" {
+		h.Set("Cache-Control", cacheControl)
+	}
+	if language != "" {
+		h.Set("Content-Language", language)
+	}
+	if status == http.StatusOK && sums != "" && strings.EqualFold(o.r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+		for _, kv := range strings.Split(sums, ";") {
+			if alg, v, ok := strings.Cut(kv, "="); ok {
+				h.Set("X-Amz-Checksum-"+alg, v)
+			}
+		}
+		h.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
+	}
+	o.ResponseWriter.WriteHeader(status)
+}
+
+func (o *objectResponse) Write(p []byte) (int, error) {
+	if !o.wroteHeader {
+		o.WriteHeader(http.StatusOK)
+	}
+	return o.ResponseWriter.Write(p)
+}
+
+// Flush implements http.Flusher.
+func (o *objectResponse) Flush() {
+	if f, ok := o.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (o *objectResponse) Unwrap() http.ResponseWriter { return o.ResponseWriter }
+
+// bodyCheck is one x-amz-checksum-* header to verify against the body.
+type bodyCheck struct {
+	alg  string
+	want string
+	h    hash.Hash
+}
+
+func newChecksumHash(alg string) hash.Hash {
+	switch alg {
+	case "CRC32":
+		return crc32.NewIEEE()
+	case "CRC32C":
+		return crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	case "SHA1":
+		return sha1.New()
+	case "SHA256":
+		return sha256.New()
+	}
+	return nil // CRC64NVME is stored but not verified
+}
+
+// checksumReader hashes the body and fails with S3's BadDigest at EOF when
+// a checksum differs, so the backend discards the write.
+type checksumReader struct {
+	rc     io.ReadCloser
+	checks []bodyCheck
+}
+
+func (c *checksumReader) Read(p []byte) (int, error) {
+	n, err := c.rc.Read(p)
+	for _, ck := range c.checks {
+		ck.h.Write(p[:n])
+	}
+	if err == io.EOF {
+		for _, ck := range c.checks {
+			if got := base64.StdEncoding.EncodeToString(ck.h.Sum(nil)); got != ck.want {
+				return n, gofakes3.ErrorMessagef(gofakes3.ErrBadDigest,
+					"The %s you specified did not match the calculated checksum.", "x-amz-checksum-"+strings.ToLower(ck.alg))
+			}
+		}
+	}
+	return n, err
+}
+
+func (c *checksumReader) Close() error { return c.rc.Close() }

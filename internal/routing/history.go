@@ -1,0 +1,25 @@
+package routing
+
+import "time"
+
+// Event kinds recorded in a target's history.
+const (
+	EventRegister = "register"  // the route was created
+	EventSet      = "set"       // a change was applied
+	EventDrainAck = "drain-ack" // the application acknowledged a drain
+)
+
+// HistoryEntry is one recorded event of a shard's route: who, what, when,
+// why and under which operation. Targets that keep history return these.
+type HistoryEntry struct {
+	Shard       string    `json:"shard"`
+	Kind        string    `json:"kind"` // EventRegister, EventSet, EventDrainAck
+	From        State     `json:"from,omitempty"`
+	To          State     `json:"to"`
+	Location    string    `json:"location"`
+	Version     int64     `json:"version"` // the version after the event
+	OperationID string    `json:"operationId,omitempty"`
+	Actor       string    `json:"actor,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
+	At          time.Time `json:"at"`
+}

@@ -178,3 +178,11 @@ type MultipartLimits struct {
 	MaxPartSize int64
 	MaxParts    int
 }
+
+// NameChecker is implemented by stores that cannot hold every key, so that
+// the engine can report an unsupported name without sending a request.
+type NameChecker interface {
+	// CheckName returns an error wrapping ErrInvalidKey if key cannot be
+	// stored.
+	CheckName(key string) error
+}

@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ocimove/ocimove/internal/store"
+)
+
+// side says which store an error came from, because the same sentinel means
+// different outcomes: not-found at the source is source-gone, a failed
+// precondition at the source means the object changed under us.
+type side int
+
+const (
+	sourceSide side = iota + 1
+	destSide
+)
+
+type sideError struct {
+	side side
+	err  error
+}
+
+func (e *sideError) Error() string { return e.err.Error() }
+func (e *sideError) Unwrap() error { return e.err }
+
+func fromSource(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &sideError{side: sourceSide, err: err}
+}
+
+func fromDest(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &sideError{side: destSide, err: err}
+}
+
+func sideOf(err error) side {
+	var se *sideError
+	if errors.As(err, &se) {
+		return se.side
+	}
+	return 0
+}
+
+// errSourceChanged: the source object changed while it was being copied
+// (its pinned ETag or version no longer matches).
+var errSourceChanged = errors.New("source object changed during copy")
+
+// mismatchError is a checksum disagreement found by the engine itself.
+type mismatchError struct {
+	what      string
+	want, got string
+}
+
+func (e *mismatchError) Error() string {
+	return fmt.Sprintf("%s mismatch: expected %s, got %s", e.what, e.want, e.got)
+}
+
+func (e *mismatchError) Unwrap() error { return store.ErrChecksumMismatch }
+
+// outcomeOf maps a final error to the object's outcome and error class.
+func outcomeOf(err error) (Outcome, store.Class) {
+	s := sideOf(err)
+	switch {
+	case s == sourceSide && errors.Is(err, store.ErrNotFound):
+		return SourceGone, ""
+	case errors.Is(err, store.ErrArchived):
+		return Archived, ""
+	case errors.Is(err, store.ErrInvalidKey):
+		return UnsupportedName, ""
+	case errors.Is(err, store.ErrChecksumMismatch):
+		// Retried already; a mismatch that persists is permanent.
+		return Failed, store.Permanent
+	case errors.Is(err, errSourceChanged):
+		return Failed, store.Retryable
+	}
+	return Failed, store.ClassOf(err)
+}
+
+// retryable reports whether the engine should try the object again.
+func retryable(err error) bool {
+	switch {
+	case errors.Is(err, errSourceChanged), errors.Is(err, store.ErrChecksumMismatch):
+		return true
+	case errors.Is(err, store.ErrPreconditionFailed):
+		// Someone else wrote the destination (or the source changed):
+		// look again.
+		return true
+	}
+	o, c := outcomeOf(err)
+	return o == Failed && c == store.Retryable
+}

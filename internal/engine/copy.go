@@ -1,0 +1,301 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ocimove/ocimove/internal/observe"
+	"github.com/ocimove/ocimove/internal/store"
+)
+
+// CopyOptions controls one object's copy.
+type CopyOptions struct {
+	// Resume continues a multipart upload from its checkpoint instead of
+	// starting over.
+	Resume *Checkpoint
+	// OnCheckpoint is called, serially, each time the finished prefix of a
+	// multipart upload grows. Heartbeat it.
+	OnCheckpoint func(Checkpoint)
+}
+
+// Copy copies one object from src to dst under the same key and returns its
+// record. It never returns an error: failures are recorded in the Result.
+func (e *Engine) Copy(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, opts CopyOptions) Result {
+	start := time.Now()
+	res := e.copy(ctx, src, dst, obj, opts)
+	res.Duration = time.Since(start)
+	e.obs.Observe(observe.Event{Kind: observe.ObjectDone, Store: dst.String(), Key: obj.Key, Bytes: res.Size,
+		Outcome: string(res.Outcome), Method: res.SourceCheck, Duration: res.Duration})
+	return res
+}
+
+func (e *Engine) copy(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, opts CopyOptions) Result {
+	res := Result{Key: obj.Key, Size: obj.Size, SourceETag: obj.ETag, SourceVersion: obj.VersionID, SourceMTime: obj.LastModified}
+	if nc, ok := dst.(store.NameChecker); ok {
+		if err := nc.CheckName(obj.Key); err != nil {
+			res.Outcome, res.Error = UnsupportedName, err.Error()
+			return res
+		}
+	}
+	if isArchivedClass(obj.StorageClass) {
+		res.Outcome, res.Error = Archived, fmt.Sprintf("storage class %s: restore the object before it can be copied", obj.StorageClass)
+		return res
+	}
+	cp := opts.Resume
+	onCP := func(c Checkpoint) {
+		cp = &c
+		if opts.OnCheckpoint != nil {
+			opts.OnCheckpoint(c)
+		}
+	}
+	var err error
+	backoff := e.cfg.RetryBackoff
+	for attempt := 1; ; attempt++ {
+		var r Result
+		r, err = e.copyOnce(ctx, src, dst, obj, cp, onCP)
+		res.BytesSent += r.BytesSent
+		if err == nil {
+			r.BytesSent = res.BytesSent
+			return r
+		}
+		if errors.Is(err, errSourceChanged) && cp != nil {
+			// The upload holds parts of another version: never splice.
+			e.abort(dst, obj.Key, cp.UploadID)
+			cp = nil
+		}
+		if attempt >= e.cfg.Attempts || !retryable(err) || ctx.Err() != nil {
+			break
+		}
+		if errors.Is(err, errSourceChanged) || (sideOf(err) == sourceSide && errors.Is(err, store.ErrPreconditionFailed)) {
+			// Copy the object as it is now.
+			fresh, herr := src.Head(ctx, obj.Key)
+			if herr != nil {
+				err = fromSource(herr)
+				break
+			}
+			obj = fresh
+			res.SourceETag, res.SourceVersion, res.SourceMTime, res.Size = fresh.ETag, fresh.VersionID, fresh.LastModified, fresh.Size
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+		}
+		backoff *= 2
+	}
+	res.Outcome, res.ErrorClass = outcomeOf(err)
+	res.Error = err.Error()
+	if res.Outcome == Failed && cp != nil && ctx.Err() == nil {
+		// Leave no open upload behind a failed object. When ctx is done
+		// (shutdown, crash) the upload stays for the checkpoint to resume.
+		e.abort(dst, obj.Key, cp.UploadID)
+	}
+	return res
+}
+
+// abort discards an open upload, best effort, outside the caller's context.
+func (e *Engine) abort(dst store.Store, key, uploadID string) {
+	if uploadID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = dst.AbortMultipart(ctx, key, uploadID)
+}
+
+// copyOnce makes one attempt. It returns the Result of a finished object
+// or the error of this attempt.
+func (e *Engine) copyOnce(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cp *Checkpoint, onCP func(Checkpoint)) (Result, error) {
+	if err := e.limit.Request(ctx); err != nil {
+		return Result{}, err
+	}
+	cur, err := dst.Head(ctx, obj.Key)
+	var cond store.PutOptions
+	switch {
+	case err == nil:
+		if r, ok := identical(obj, cur); ok {
+			return r, nil
+		}
+		cond.IfMatch = cur.ETag
+	case errors.Is(err, store.ErrNotFound):
+		cond.IfNoneMatch = true
+	default:
+		return Result{}, fromDest(err)
+	}
+	if obj.Size > e.cfg.MultipartThreshold || cp != nil {
+		return e.copyMultipart(ctx, src, dst, obj, cond, cp, onCP)
+	}
+	return e.copySingle(ctx, src, dst, obj, cond)
+}
+
+// identical reports whether the destination object cur already holds obj:
+// its provenance records the same source ETag and size. This costs one HEAD
+// and no reads; ETags are compared only with ETags of the same store.
+func identical(obj, cur store.ObjectInfo) (Result, bool) {
+	u := cur.Metadata.User
+	if u == nil || obj.ETag == "" || u[store.MetaSourceETag] != obj.ETag ||
+		cur.Size != obj.Size || u[store.MetaSourceSize] != strconv.FormatInt(obj.Size, 10) {
+		return Result{}, false
+	}
+	r := Result{Key: obj.Key, Size: obj.Size, SourceETag: obj.ETag, SourceVersion: obj.VersionID,
+		SourceMTime: obj.LastModified, MD5: u[store.MetaMD5], SHA256: u[store.MetaSHA256],
+		SourceCheck: SourceCheckProvenance, DestETag: cur.ETag, Outcome: Skipped}
+	return r, true
+}
+
+// copySingle copies an object of at most one part with one PUT. The body
+// is buffered whole, because Content-MD5 must be known before it is sent.
+func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cond store.PutOptions) (Result, error) {
+	buf, err := e.pool.Get(ctx, int(obj.Size))
+	if err != nil {
+		return Result{}, err
+	}
+	defer e.pool.Put(buf)
+	if err := e.limit.Request(ctx); err != nil {
+		return Result{}, err
+	}
+	rc, info, err := src.Get(ctx, obj.Key, store.GetOptions{IfMatch: obj.ETag, VersionID: obj.VersionID})
+	if err != nil {
+		return Result{}, sourceGetErr(err)
+	}
+	defer rc.Close()
+	if info.Size != obj.Size {
+		return Result{}, fmt.Errorf("%w: size %d, listed %d", errSourceChanged, info.Size, obj.Size)
+	}
+	if _, err := io.ReadFull(&limitedReader{ctx: ctx, r: rc, l: e.limit}, buf); err != nil {
+		return Result{}, fromSource(&store.Error{Store: src.String(), Op: "get", Key: obj.Key, Class: store.Retryable, Err: fmt.Errorf("read body: %w", err)})
+	}
+	if n, _ := rc.Read(make([]byte, 1)); n != 0 {
+		return Result{}, fmt.Errorf("%w: body longer than its size %d", errSourceChanged, obj.Size)
+	}
+	h := NewHasher()
+	h.Write(buf)
+	r := e.newResult(obj, info, h)
+	if r.SourceCheck, err = checkSource(info, h); err != nil {
+		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: src.String(), Key: obj.Key, Err: err})
+		return Result{}, fromSource(err)
+	}
+	if err := e.limit.Request(ctx); err != nil {
+		return Result{}, err
+	}
+	opts := cond
+	opts.ContentMD5 = h.MD5()
+	opts.Metadata = e.provenance(src, obj, info, h)
+	opts.StorageTier = e.cfg.StorageTier
+	put, err := dst.Put(ctx, obj.Key, bytes.NewReader(buf), obj.Size, opts)
+	r.BytesSent = obj.Size
+	if err != nil {
+		return r, fromDest(err)
+	}
+	e.obs.Observe(observe.Event{Kind: observe.Bytes, Store: dst.String(), Key: obj.Key, Bytes: obj.Size})
+	r.DestETag, r.DestCheck, r.Outcome = put.ETag, DestCheckContentMD5, Copied
+	return r, nil
+}
+
+// newResult starts the record of an object read as info and hashed by h.
+func (e *Engine) newResult(obj, info store.ObjectInfo, h *Hasher) Result {
+	md5hex, shahex := h.Sums()
+	v := info.VersionID
+	if v == "" {
+		v = obj.VersionID
+	}
+	return Result{Key: obj.Key, Size: obj.Size, SourceETag: firstNonEmpty(info.ETag, obj.ETag), SourceVersion: v,
+		SourceMTime: obj.LastModified, MD5: md5hex, SHA256: shahex, CRC32C: h.CRC32C()}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// sourceGetErr marks a source read error; a failed pin means the object
+// changed since it was listed.
+func sourceGetErr(err error) error {
+	if errors.Is(err, store.ErrPreconditionFailed) {
+		return fromSource(fmt.Errorf("%w: %w", errSourceChanged, err))
+	}
+	return fromSource(err)
+}
+
+// checkSource compares what was streamed with what the source vouches for:
+// its MD5 where it has one (S3 single-part non-KMS ETag, OCI
+// opc-content-md5), else a full-object checksum we computed too.
+func checkSource(info store.ObjectInfo, h *Hasher) (string, error) {
+	if len(info.ContentMD5) > 0 {
+		if got := h.MD5(); !bytes.Equal(got, info.ContentMD5) {
+			return "", &mismatchError{what: "source MD5", want: hex.EncodeToString(info.ContentMD5), got: hex.EncodeToString(got)}
+		}
+		return SourceCheckETagMD5, nil
+	}
+	for _, c := range info.Checksums {
+		var got string
+		switch strings.ToUpper(c.Algorithm) {
+		case "SHA256":
+			got = base64.StdEncoding.EncodeToString(h.SHA256())
+		case "CRC32C":
+			got = base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, h.CRC32C()))
+		default:
+			continue
+		}
+		if got != c.Value {
+			return "", &mismatchError{what: "source " + c.Algorithm, want: c.Value, got: got}
+		}
+		return SourceCheckChecksum + strings.ToLower(c.Algorithm), nil
+	}
+	return SourceCheckNone, nil
+}
+
+// provenance returns the destination metadata: the source's own metadata,
+// plus where the bytes came from and, when known, what they hash to.
+func (e *Engine) provenance(src store.Store, obj, info store.ObjectInfo, h *Hasher) store.Metadata {
+	md := info.Metadata
+	user := make(map[string]string, len(md.User)+9)
+	for k, v := range md.User {
+		user[k] = v
+	}
+	user[store.MetaSourceBucket] = src.String()
+	if k := url.PathEscape(obj.Key); len(k) <= 512 {
+		user[store.MetaSourceKey] = k
+	}
+	user[store.MetaSourceETag] = firstNonEmpty(info.ETag, obj.ETag)
+	user[store.MetaSourceSize] = strconv.FormatInt(obj.Size, 10)
+	if v := firstNonEmpty(info.VersionID, obj.VersionID); v != "" {
+		user[store.MetaSourceVersion] = v
+	} else {
+		delete(user, store.MetaSourceVersion)
+	}
+	if !obj.LastModified.IsZero() {
+		user[store.MetaSourceMTime] = obj.LastModified.UTC().Format(time.RFC3339)
+	}
+	if e.cfg.MigrationID != "" {
+		user[store.MetaMigrationID] = e.cfg.MigrationID
+	}
+	delete(user, store.MetaMD5)
+	delete(user, store.MetaSHA256)
+	if h != nil {
+		user[store.MetaMD5], user[store.MetaSHA256] = h.Sums()
+	}
+	md.User = user
+	return md
+}
+
+// isArchivedClass reports storage classes that must be restored before a
+// GET succeeds.
+func isArchivedClass(class string) bool {
+	switch strings.ToUpper(class) {
+	case "GLACIER", "DEEP_ARCHIVE", "ARCHIVE":
+		return true
+	}
+	return false
+}

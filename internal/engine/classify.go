@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -78,6 +79,10 @@ func outcomeOf(err error) (Outcome, store.Class) {
 		return Failed, store.Permanent
 	case errors.Is(err, errSourceChanged):
 		return Failed, store.Retryable
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		// Stopped (shutdown, crash, timeout), not refused: a later attempt
+		// resumes.
+		return Failed, store.Retryable
 	}
 	return Failed, store.ClassOf(err)
 }
@@ -85,6 +90,10 @@ func outcomeOf(err error) (Outcome, store.Class) {
 // retryable reports whether the engine should try the object again.
 func retryable(err error) bool {
 	switch {
+	case sideOf(err) == sourceSide && errors.Is(err, store.ErrNotFound):
+		// Pinned to a version that is gone: the caller looks again, and
+		// only a key that is gone too is source-gone.
+		return true
 	case errors.Is(err, errSourceChanged), errors.Is(err, store.ErrChecksumMismatch):
 		return true
 	case errors.Is(err, store.ErrPreconditionFailed):

@@ -76,7 +76,7 @@ func (e *Engine) copy(ctx context.Context, src, dst store.Store, obj store.Objec
 		if attempt >= e.cfg.Attempts || !retryable(err) || ctx.Err() != nil {
 			break
 		}
-		if errors.Is(err, errSourceChanged) || (sideOf(err) == sourceSide && errors.Is(err, store.ErrPreconditionFailed)) {
+		if errors.Is(err, errSourceChanged) || (sideOf(err) == sourceSide && errors.Is(err, store.ErrNotFound) && obj.VersionID != "") {
 			// Copy the object as it is now.
 			fresh, herr := src.Head(ctx, obj.Key)
 			if herr != nil {
@@ -94,9 +94,14 @@ func (e *Engine) copy(ctx context.Context, src, dst store.Store, obj store.Objec
 	}
 	res.Outcome, res.ErrorClass = outcomeOf(err)
 	res.Error = err.Error()
-	if res.Outcome == Failed && cp != nil && ctx.Err() == nil {
-		// Leave no open upload behind a failed object. When ctx is done
-		// (shutdown, crash) the upload stays for the checkpoint to resume.
+	if ctx.Err() != nil {
+		// Stopped, not refused: whatever the stores made of the
+		// cancellation, a later attempt resumes.
+		res.Outcome, res.ErrorClass, res.Error = Failed, store.Retryable, fmt.Sprintf("%v: %v", ctx.Err(), err)
+	}
+	if res.ErrorClass == store.Permanent && cp != nil {
+		// No retry can use this upload. A retryable failure keeps it, so
+		// that the next attempt resumes from the last checkpoint.
 		e.abort(dst, obj.Key, cp.UploadID)
 	}
 	return res

@@ -62,8 +62,16 @@ func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj st
 		if err := e.limit.Request(ctx); err != nil {
 			return Result{}, err
 		}
+		// Listings carry no metadata, and the upload fixes it now.
+		head, err := src.Head(ctx, obj.Key)
+		if err != nil {
+			return Result{}, fromSource(err)
+		}
+		if head.ETag != obj.ETag {
+			return Result{}, fmt.Errorf("%w: ETag %s, listed %s", errSourceChanged, head.ETag, obj.ETag)
+		}
 		opts := cond
-		opts.Metadata = e.provenance(src, obj, obj, nil)
+		opts.Metadata = e.provenance(src, obj, head, nil)
 		opts.StorageTier = e.cfg.StorageTier
 		id, err := dst.CreateMultipart(ctx, obj.Key, opts)
 		if err != nil {

@@ -71,6 +71,9 @@ func (e *Engine) Verify(ctx context.Context, dst store.Store, r Result, mode Mod
 	case errors.Is(err, store.ErrNotFound):
 		c.Missing = true
 		return fail("missing at the destination")
+	case errors.Is(err, store.ErrChecksumMismatch):
+		// The store's own checksum caught the corruption before we did.
+		return fail("stored object does not match its checksum: " + err.Error())
 	case err != nil:
 		return errored(err)
 	case cur.Size != r.Size:

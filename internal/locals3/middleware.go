@@ -118,6 +118,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if !s.checkReadConditions(w, r, bucket, key) {
 			return
 		}
+		if op == OpGet && s.archived(bucket, key, r.URL.Query().Get("versionId")) {
+			writeError(w, r, http.StatusForbidden, "InvalidObjectState", "The operation is not valid for the object's storage class", "")
+			return
+		}
 		or := &objectResponse{ResponseWriter: w, r: r}
 		s.fake.ServeHTTP(or, r)
 		if !or.wroteHeader {
@@ -194,6 +198,22 @@ func (s *Server) checkReadConditions(w http.ResponseWriter, r *http.Request, buc
 		return false
 	}
 	return true
+}
+
+// archived reports whether the object is in a storage class that must be
+// restored before a GET succeeds, as S3 answers InvalidObjectState for
+// GLACIER and DEEP_ARCHIVE objects.
+func (s *Server) archived(bucket, key, version string) bool {
+	obj, err := s.headObject(bucket, key, version)
+	if err != nil {
+		return false
+	}
+	for k, v := range obj.Metadata {
+		if strings.EqualFold(k, "X-Amz-Storage-Class") {
+			return v == "GLACIER" || v == "DEEP_ARCHIVE"
+		}
+	}
+	return false
 }
 
 // checkWriteConditions applies If-None-Match: * and If-Match to a

@@ -1,0 +1,368 @@
+package plan
+
+// Plan is one migration plan. Field comments give each default; Normalize
+// applies them and docs/PLAN.md tabulates them.
+type Plan struct {
+	// ID names the migration. It becomes part of workflow ids, manifest
+	// prefixes and search attributes, so it is limited to letters, digits,
+	// '.', '_' and '-' (at most 63 characters, starting with a letter or
+	// digit). Required.
+	ID string `json:"id" yaml:"id"`
+	// Name is a human-readable title for reports. Default: the ID.
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+
+	// Sources are the copies of the data before the migration.
+	Sources Sources `json:"sources" yaml:"sources"`
+	// Destination is the OCI Object Storage bucket the data moves to.
+	Destination Destination `json:"destination" yaml:"destination"`
+	// Shards lists the units of copy, verification and cutover.
+	Shards Shards `json:"shards" yaml:"shards"`
+
+	// BatchSize is the number of objects copied by one activity, the unit
+	// of checkpoint: 1..MaxBatchSize. Default DefaultBatchSize. A nil
+	// value takes the default; an explicit 0 is rejected.
+	BatchSize *int `json:"batchSize,omitempty" yaml:"batchSize,omitempty"`
+	// Window is the number of shards in flight (Copying … CutOver) at
+	// once: 1..MaxWindow. Default DefaultWindow. A nil value takes the
+	// default; an explicit 0 is rejected.
+	Window *int `json:"window,omitempty" yaml:"window,omitempty"`
+	// Limits bounds the pace of copies.
+	Limits Limits `json:"limits,omitzero" yaml:"limits,omitempty"`
+
+	// Verification sets how the Verifying state checks copies. The final
+	// check during the freeze is always full, whatever the mode.
+	Verification Verification `json:"verification,omitzero" yaml:"verification,omitempty"`
+	// Delta sets the catch-up rounds after the first copy.
+	Delta DeltaPolicy `json:"delta,omitzero" yaml:"delta,omitempty"`
+	// Freeze sets how writes are stopped and for how long at most.
+	Freeze Freeze `json:"freeze,omitzero" yaml:"freeze,omitempty"`
+	// Cutover sets the routing target and the approval.
+	Cutover Cutover `json:"cutover" yaml:"cutover"`
+	// Residency lists the regions the data may be written to.
+	Residency Residency `json:"residency" yaml:"residency"`
+	// Soak sets how long source copies are kept after cutover.
+	Soak Soak `json:"soak,omitzero" yaml:"soak,omitempty"`
+	// Purge sets whether source copies are deleted after the soak.
+	Purge Purge `json:"purge,omitzero" yaml:"purge,omitempty"`
+}
+
+// Sources are every place the data lives before the migration.
+type Sources struct {
+	// Primary is the S3 bucket the data is copied from. Required.
+	Primary PrimarySource `json:"primary" yaml:"primary"`
+	// Copies are replicas and backups of the primary, in other regions or
+	// clouds. They are never read; they are purged with the primary at the
+	// end when Purge.Enabled is set.
+	Copies []SourceCopy `json:"copies,omitempty" yaml:"copies,omitempty"`
+}
+
+// S3Bucket locates an S3 (or S3-compatible) bucket.
+type S3Bucket struct {
+	// Bucket is the bucket name. Required.
+	Bucket string `json:"bucket" yaml:"bucket"`
+	// Region is the AWS region, such as "us-east-1". Required: residency
+	// evidence records it and SigV4 signs with it.
+	Region string `json:"region" yaml:"region"`
+	// Profile is a named profile of the worker's shared AWS configuration.
+	// Default: the SDK's default credential chain.
+	Profile string `json:"profile,omitempty" yaml:"profile,omitempty"`
+	// Endpoint overrides the service endpoint ("http://127.0.0.1:9000").
+	// It must not carry credentials. Default: the AWS endpoint of Region.
+	Endpoint string `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
+	// UsePathStyle addresses buckets as endpoint/bucket/key, as most
+	// S3-compatible endpoints need. Default false.
+	UsePathStyle bool `json:"usePathStyle,omitempty" yaml:"usePathStyle,omitempty"`
+}
+
+// PrimarySource is the S3 bucket copied from, with the filters that choose
+// its objects.
+type PrimarySource struct {
+	S3Bucket `json:",inline" yaml:",inline"`
+	// Filters choose which objects of each shard are in scope.
+	Filters Filters `json:"filters,omitzero" yaml:"filters,omitempty"`
+}
+
+// Filters choose a shard's objects. An object is in scope when it matches
+// an Include glob (or Include is empty), matches no Exclude glob, and its
+// age at the migration's start time lies within MinAge and MaxAge.
+// See (Filters).Admit.
+type Filters struct {
+	// Include globs (doublestar syntax: '*' stays within a path segment,
+	// '**' spans segments) matched against the whole key.
+	Include []string `json:"include,omitempty" yaml:"include,omitempty"`
+	// Exclude globs; an object matching any of them is excluded.
+	Exclude []string `json:"exclude,omitempty" yaml:"exclude,omitempty"`
+	// MinAge excludes objects modified less than MinAge before the start.
+	MinAge Duration `json:"minAge,omitempty" yaml:"minAge,omitempty"`
+	// MaxAge excludes objects modified more than MaxAge before the start.
+	// Zero means no limit.
+	MaxAge Duration `json:"maxAge,omitempty" yaml:"maxAge,omitempty"`
+}
+
+// CopyRole tells what a source copy is.
+type CopyRole string
+
+// Source copy roles.
+const (
+	// RoleReplica is a live replica of the primary (for example S3
+	// cross-region replication).
+	RoleReplica CopyRole = "replica"
+	// RoleBackup is a backup copy of the primary.
+	RoleBackup CopyRole = "backup"
+)
+
+// SourceCopy is a replica or backup of the primary. Exactly one of S3 and
+// OCI is set.
+type SourceCopy struct {
+	// Name labels the copy in reports and evidence. Default
+	// "<role>-<index>", e.g. "backup-0".
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+	// Role is RoleReplica or RoleBackup. Required.
+	Role CopyRole `json:"role" yaml:"role"`
+	// S3 locates a copy kept in S3.
+	S3 *S3Bucket `json:"s3,omitempty" yaml:"s3,omitempty"`
+	// OCI locates a copy kept in OCI Object Storage.
+	OCI *OCIBucket `json:"oci,omitempty" yaml:"oci,omitempty"`
+}
+
+// AuthMethod is how a worker authenticates to OCI.
+type AuthMethod string
+
+// OCI auth methods; the values match ocistore's Auth constants.
+const (
+	// AuthConfigFile signs with the API key of an OCI config file profile.
+	AuthConfigFile AuthMethod = "config_file"
+	// AuthInstancePrincipal uses the instance principal of the worker's
+	// compute instance.
+	AuthInstancePrincipal AuthMethod = "instance_principal"
+	// AuthResourcePrincipal uses the resource principal of the worker's
+	// OCI resource.
+	AuthResourcePrincipal AuthMethod = "resource_principal"
+)
+
+// OCIAuth is how the workers authenticate to OCI. It holds no key: the
+// config file names the key file, and PassphraseRef refers to the
+// passphrase of an encrypted key.
+type OCIAuth struct {
+	// Method is config_file, instance_principal or resource_principal.
+	// Default AuthConfigFile.
+	Method AuthMethod `json:"method,omitempty" yaml:"method,omitempty"`
+	// ConfigFile is the worker's OCI config file (config_file only).
+	// Default "~/.oci/config".
+	ConfigFile string `json:"configFile,omitempty" yaml:"configFile,omitempty"`
+	// Profile is the config file profile (config_file only). Default
+	// "DEFAULT".
+	Profile string `json:"profile,omitempty" yaml:"profile,omitempty"`
+	// PassphraseRef refers to the passphrase of an encrypted key file, for
+	// profiles that do not hold pass_phrase. Optional.
+	PassphraseRef SecretRef `json:"passphraseRef,omitempty" yaml:"passphraseRef,omitempty"`
+}
+
+// OCIBucket locates an OCI Object Storage bucket.
+type OCIBucket struct {
+	// Namespace is the Object Storage namespace. Default: discovered by
+	// the worker with GetNamespace.
+	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	// Region is the OCI region identifier, such as "us-ashburn-1" (short
+	// codes such as "iad" are normalized to it). Required.
+	Region string `json:"region" yaml:"region"`
+	// Bucket is the bucket name. Required.
+	Bucket string `json:"bucket" yaml:"bucket"`
+	// Endpoint overrides the service endpoint ("http://127.0.0.1:9100").
+	// It must not carry credentials. Default: the OCI endpoint of Region.
+	Endpoint string `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
+	// Auth is how workers authenticate.
+	Auth OCIAuth `json:"auth,omitzero" yaml:"auth,omitempty"`
+}
+
+// Destination is where the data moves to, and where the migration's
+// manifests and evidence are written.
+type Destination struct {
+	OCIBucket `json:",inline" yaml:",inline"`
+	// Compartment is the OCID of the bucket's compartment, used when the
+	// worker creates buckets. Optional.
+	Compartment string `json:"compartment,omitempty" yaml:"compartment,omitempty"`
+	// StorageTier is the tier of written objects: "Standard" or
+	// "InfrequentAccess". Default: the bucket's default tier. "Archive" is
+	// refused: archived objects cannot be read back for verification.
+	StorageTier string `json:"storageTier,omitempty" yaml:"storageTier,omitempty"`
+	// ManifestBucket holds manifests and evidence. It lives in the
+	// destination's namespace and region. Default: Bucket.
+	ManifestBucket string `json:"manifestBucket,omitempty" yaml:"manifestBucket,omitempty"`
+	// ManifestPrefix is the key prefix of manifests and evidence, ending in
+	// '/'. In the destination bucket it must lie outside every shard.
+	// Default "_migrations/<id>/".
+	ManifestPrefix string `json:"manifestPrefix,omitempty" yaml:"manifestPrefix,omitempty"`
+}
+
+// Shards lists the shards: explicit prefixes, a generator, or both (their
+// union). No prefix may be a prefix of another.
+type Shards struct {
+	// Prefixes are explicit shard key prefixes, such as "users/3f/".
+	Prefixes []string `json:"prefixes,omitempty" yaml:"prefixes,omitempty"`
+	// Generator expands to many prefixes: each {A..B} is a range (hex when
+	// either end holds a hex letter, else decimal; zero-padded when either
+	// end has a leading zero) and each {x,y} a list. Several groups expand
+	// as a cross product. Example: "users/{00..ff}/" gives 256 prefixes.
+	// The expansion is never stored in the plan.
+	Generator string `json:"generator,omitempty" yaml:"generator,omitempty"`
+}
+
+// Limits bounds the pace of copies. Each can be changed live.
+type Limits struct {
+	// BytesPerSecond bounds the bytes read from the source per worker.
+	// Default 0: unlimited.
+	BytesPerSecond int64 `json:"bytesPerSecond,omitempty" yaml:"bytesPerSecond,omitempty"`
+	// RequestsPerSecond bounds the requests to either store per worker.
+	// Default 0: unlimited.
+	RequestsPerSecond float64 `json:"requestsPerSecond,omitempty" yaml:"requestsPerSecond,omitempty"`
+	// Concurrency is the number of objects in flight per batch.
+	// Default DefaultConcurrency.
+	Concurrency int `json:"concurrency,omitempty" yaml:"concurrency,omitempty"`
+	// PartSize is the multipart part size in bytes, 1 MiB..5 GiB.
+	// Default DefaultPartSize.
+	PartSize int64 `json:"partSize,omitempty" yaml:"partSize,omitempty"`
+}
+
+// VerifyMode is how the Verifying state checks a copy.
+type VerifyMode string
+
+// Verification modes.
+const (
+	// VerifyQuick compares size and the checksums recorded at write time.
+	VerifyQuick VerifyMode = "quick"
+	// VerifyFull re-reads each destination object and hashes it.
+	VerifyFull VerifyMode = "full"
+)
+
+// Verification sets the Verifying state. The final verification during the
+// freeze is always full.
+type Verification struct {
+	// Mode is quick or full. Default VerifyQuick.
+	Mode VerifyMode `json:"mode,omitempty" yaml:"mode,omitempty"`
+	// MaxRecopies is how many times a mismatching object is re-copied
+	// before the shard fails, naming it. Default DefaultMaxRecopies.
+	MaxRecopies int `json:"maxRecopies,omitempty" yaml:"maxRecopies,omitempty"`
+}
+
+// DeletePolicy says what happens to destination objects whose source was
+// deleted during the migration.
+type DeletePolicy string
+
+// Delete policies.
+const (
+	// DeletesDelete deletes them at the destination too, so the
+	// destination mirrors the source.
+	DeletesDelete DeletePolicy = "delete"
+	// DeletesKeep keeps them and records them in the manifest and report.
+	DeletesKeep DeletePolicy = "keep"
+)
+
+// DeltaPolicy sets the catch-up (CatchingUp) rounds.
+type DeltaPolicy struct {
+	// MaxRounds bounds the delta rounds; when reached before the change
+	// count settles, the shard waits for an operator. Default
+	// DefaultMaxRounds.
+	MaxRounds int `json:"maxRounds,omitempty" yaml:"maxRounds,omitempty"`
+	// Threshold: catch-up ends when a round finds at most this many
+	// changed objects (see Settled). Must be ≥ 0. Default
+	// DefaultThreshold; an explicit 0 waits for a round with no change.
+	Threshold *int `json:"threshold,omitempty" yaml:"threshold,omitempty"`
+	// Deletes is "delete" or "keep". Default DeletesDelete.
+	Deletes DeletePolicy `json:"deletes,omitempty" yaml:"deletes,omitempty"`
+}
+
+// DrainMode is how a freeze proves writes have drained.
+type DrainMode string
+
+// Drain modes.
+const (
+	// DrainWait waits Freeze.DrainWait after setting read-only.
+	DrainWait DrainMode = "wait"
+	// DrainAck waits for the application's acknowledgement at the routing
+	// target, at most Freeze.DrainWait.
+	DrainAck DrainMode = "ack"
+)
+
+// Freeze sets the read-only period before cutover.
+type Freeze struct {
+	// Drain is "wait" or "ack". Default DrainWait.
+	Drain DrainMode `json:"drain,omitempty" yaml:"drain,omitempty"`
+	// DrainWait is the wait (drain "wait") or the longest wait for the
+	// acknowledgement (drain "ack"). Default DefaultDrainWait.
+	DrainWait Duration `json:"drainWait,omitempty" yaml:"drainWait,omitempty"`
+	// MaxDuration bounds the freeze; past it routing returns to the source.
+	// Must exceed DrainWait. Default DefaultFreezeMax.
+	MaxDuration Duration `json:"maxDuration,omitempty" yaml:"maxDuration,omitempty"`
+}
+
+// TargetKind names a routing target backend.
+type TargetKind string
+
+// Routing target kinds.
+const (
+	// TargetPostgres is a PostgreSQL shard map (DSNRef, Table).
+	TargetPostgres TargetKind = "postgres"
+	// TargetWebhook is an HMAC-signed HTTP webhook (URLRef, SecretRef).
+	TargetWebhook TargetKind = "webhook"
+	// TargetFile is a JSON file, for the demo (Path).
+	TargetFile TargetKind = "file"
+)
+
+// Target is the routing target. Which fields apply depends on Kind.
+type Target struct {
+	// Kind is postgres, webhook or file. Required.
+	Kind TargetKind `json:"kind" yaml:"kind"`
+	// DSNRef refers to the PostgreSQL connection string (postgres).
+	DSNRef SecretRef `json:"dsnRef,omitempty" yaml:"dsnRef,omitempty"`
+	// Table is the shard map table (postgres). Default: pgroute's default.
+	Table string `json:"table,omitempty" yaml:"table,omitempty"`
+	// URLRef refers to the webhook URL (webhook); a reference because URLs
+	// often carry tokens.
+	URLRef SecretRef `json:"urlRef,omitempty" yaml:"urlRef,omitempty"`
+	// SecretRef refers to the webhook's HMAC-SHA256 key (webhook).
+	SecretRef SecretRef `json:"secretRef,omitempty" yaml:"secretRef,omitempty"`
+	// Path is the routing file (file).
+	Path string `json:"path,omitempty" yaml:"path,omitempty"`
+}
+
+// Approval says whether a shard waits for an operator before its freeze.
+type Approval string
+
+// Approval modes.
+const (
+	// ApprovalAuto freezes and cuts over without an operator.
+	ApprovalAuto Approval = "auto"
+	// ApprovalManual waits in AwaitingApproval for an operator's approve.
+	ApprovalManual Approval = "manual"
+)
+
+// Cutover sets the routing target and the approval.
+type Cutover struct {
+	// Target is the routing target. Required.
+	Target Target `json:"target" yaml:"target"`
+	// Approval is auto or manual. Default ApprovalAuto.
+	Approval Approval `json:"approval,omitempty" yaml:"approval,omitempty"`
+}
+
+// Residency lists the OCI regions the data may be written to: objects,
+// manifests and evidence alike.
+type Residency struct {
+	// AllowedRegions are OCI region identifiers. Required, non-empty, and
+	// must include the destination region.
+	AllowedRegions []string `json:"allowedRegions" yaml:"allowedRegions"`
+}
+
+// Soak sets the period after cutover in which source copies are kept for
+// rollback.
+type Soak struct {
+	// Retention is the soak's length. Default DefaultRetention.
+	Retention Duration `json:"retention,omitempty" yaml:"retention,omitempty"`
+}
+
+// Purge sets the deletion of every source copy after the soak.
+type Purge struct {
+	// Enabled deletes the primary and every copy (all versions and delete
+	// markers) after the soak and a full re-verification. Default false.
+	Enabled bool `json:"enabled,omitempty" yaml:"enabled,omitempty"`
+}

@@ -1,0 +1,137 @@
+package ocistore
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/oracle/oci-go-sdk/v65/common"
+)
+
+// RegionHeader is the response header the project's local OCI endpoint
+// sets on every response to name the region it stands for. It is read only
+// for endpoints that are not OCI hosts.
+const RegionHeader = "x-ocimove-region"
+
+// Region returns the region the store writes to, derived from the endpoint
+// actually used: the region label of an OCI Object Storage host, or, for a
+// custom endpoint, the region it reported in RegionHeader. It returns ""
+// when the region is unknown, and residency checks must then fail closed.
+func (s *Store) Region() string {
+	if r := regionFromHost(s.endpoint); r != "" {
+		return r
+	}
+	if isOCIHost(s.endpoint) {
+		return ""
+	}
+	return s.regions.region()
+}
+
+// ociHost matches Object Storage hosts of every realm:
+//
+//	objectstorage.<region>.oraclecloud.com
+//	objectstorage.<region>.oci.customer-oci.com
+//	<namespace>.objectstorage.<region>.oci.customer-oci.com
+//	objectstorage.<region>.oraclegovcloud.com, ...oraclecloud8.com, ...oraclecloud.eu
+var ociHost = regexp.MustCompile(`(?:^|\.)objectstorage\.([a-z0-9-]+)\.(?:oci\.customer-oci\.com|oci\.oraclecloud\.com|oraclecloud\d*\.com|oraclegovcloud\.(?:com|uk)|oraclecloud\.eu)$`)
+
+// regionFromHost returns the region named by an OCI Object Storage
+// endpoint, or "" if the endpoint is not one or names no known region.
+func regionFromHost(endpoint string) string {
+	host := endpointHost(endpoint)
+	m := ociHost.FindStringSubmatch(host)
+	if m == nil {
+		return ""
+	}
+	if !knownRegion(m[1]) {
+		return ""
+	}
+	return string(common.StringToRegion(m[1]))
+}
+
+// isOCIHost reports whether endpoint is an Oracle-operated host, whose
+// region header (if any) must not be trusted over its name.
+func isOCIHost(endpoint string) bool {
+	return ociHost.MatchString(endpointHost(endpoint))
+}
+
+var templateParam = regexp.MustCompile(`\{[^}]*\}`)
+
+func endpointHost(endpoint string) string {
+	// Realm-specific endpoint templates may still hold "{...}" parts.
+	ep := templateParam.ReplaceAllString(endpoint, "")
+	if !strings.Contains(ep, "://") {
+		ep = "https://" + ep
+	}
+	u, err := url.Parse(ep)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// knownRegion reports whether name (a region identifier or short code) is
+// a region the SDK knows, including regions added through the SDK's
+// region metadata (OCI_REGION_METADATA, ~/.oci/regions-config.json).
+func knownRegion(name string) bool {
+	if name == "" {
+		return false
+	}
+	_, err := common.StringToRegion(name).RealmID()
+	return err == nil
+}
+
+// validateRegion rejects a region the SDK does not know: StringToRegion
+// returns an unknown name unchanged, which would silently target a host
+// that does not exist.
+func validateRegion(name string) error {
+	if knownRegion(name) {
+		return nil
+	}
+	return configError(fmt.Sprintf("region %q is not a known OCI region", name),
+		"set Region to an OCI region identifier such as "+strings.Join(sampleRegions(), ", ")+
+			", or add a new region through OCI_REGION_METADATA")
+}
+
+// sampleRegions lists a few well-known regions for hints.
+func sampleRegions() []string {
+	r := []string{string(common.RegionFRA), string(common.RegionIAD), string(common.RegionPHX),
+		string(common.RegionLHR), string(common.RegionAPSingapore1)}
+	sort.Strings(r)
+	return r
+}
+
+// regionRecorder keeps the region a custom endpoint reports. If responses
+// ever disagree, the region becomes unknown.
+type regionRecorder struct {
+	mu       sync.Mutex
+	value    string
+	conflict bool
+}
+
+func (r *regionRecorder) observe(v string) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.value == "":
+		r.value = v
+	case r.value != v:
+		r.conflict = true
+	}
+}
+
+func (r *regionRecorder) region() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.conflict {
+		return ""
+	}
+	return r.value
+}

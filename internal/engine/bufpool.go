@@ -27,6 +27,7 @@ type Pool struct {
 	free  map[int][][]byte // class size -> idle buffers
 	idle  int64            // bytes held in free lists
 	inUse int64            // bytes handed out
+	peak  int64            // most bytes held (in use plus idle) at once
 }
 
 // NewPool returns a pool that never holds more than capacity bytes.
@@ -44,12 +45,23 @@ func (p *Pool) InUse() int64 {
 	return p.inUse
 }
 
-// classOf rounds n up to its size class.
+// classOf rounds n up to its size class: a power of two up to 1 MiB, a
+// whole number of MiB above, so that a part buffer wastes at most 1 MiB.
 func classOf(n int) int {
-	if n <= minBufClass {
+	switch {
+	case n <= minBufClass:
 		return minBufClass
+	case n <= 1<<20:
+		return 1 << bits.Len(uint(n-1))
 	}
-	return 1 << bits.Len(uint(n-1))
+	return (n + 1<<20 - 1) &^ (1<<20 - 1)
+}
+
+// Peak returns the most bytes the pool has held at once, in use or idle.
+func (p *Pool) Peak() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.peak
 }
 
 // Get returns a buffer of length n, waiting until the pool's budget allows
@@ -80,6 +92,7 @@ func (p *Pool) Get(ctx context.Context, n int) ([]byte, error) {
 		}
 		p.free[cls] = l
 	}
+	p.peak = max(p.peak, p.idle+p.inUse)
 	return make([]byte, n, c), nil
 }
 

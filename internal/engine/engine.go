@@ -91,9 +91,16 @@ func (e *Engine) Pool() *Pool { return e.pool }
 // can be changed while copies run.
 func (e *Engine) Limiter() *Limiter { return e.limit }
 
-// SuggestedMemoryLimit is a GOMEMLIMIT for a process whose main memory use
-// is a buffer pool of poolBytes: the pool plus headroom for the SDKs, the
-// Temporal client and the runtime.
+// MemoryHeadroom is what a copying process needs beside its buffer pool:
+// the SDKs' and HTTP transports' buffers, the Temporal client and the
+// runtime's own structures.
+const MemoryHeadroom = 48 << 20
+
+// SuggestedMemoryLimit is the GOMEMLIMIT for a process whose main memory
+// use is a buffer pool of poolBytes. Buffers dropped from the pool are
+// garbage until the collector runs; the limit makes it run before garbage
+// piles up beyond the pool plus headroom, instead of at twice the live
+// heap (GOGC's default).
 func SuggestedMemoryLimit(poolBytes int64) int64 {
-	return poolBytes + poolBytes/4 + 256<<20
+	return poolBytes + MemoryHeadroom
 }

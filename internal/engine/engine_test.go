@@ -26,8 +26,8 @@ const partSize = 10 << 20 // OCI's minimum part size, so both directions use it
 // direction is one way of copying: S3 → OCI (migration) or OCI → S3
 // (rollback's reverse sync).
 type direction struct {
-	name     string
-	src, dst store.Store
+	name                 string
+	src, dst             store.Store
 	srcFaults, dstFaults *faults.Injector
 }
 

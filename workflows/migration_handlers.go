@@ -1,0 +1,112 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ocimove/ocimove/internal/plan"
+)
+
+// setHandlers registers the status query and the operator Updates.
+func (m *migration) setHandlers(ctx workflow.Context) error {
+	err := workflow.SetQueryHandler(ctx, MigrationStatusQuery, func() (MigrationStatus, error) {
+		return m.status(workflow.Now(ctx)), nil
+	})
+	if err != nil {
+		return err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdatePause,
+		func(ctx workflow.Context, req OperatorRequest) (MigrationStatus, error) {
+			m.action(ctx, UpdatePause, req)
+			m.cp.Paused = true
+			m.forward(ctx, SignalShardPause, req)
+			m.upsert(ctx)
+			return m.status(workflow.Now(ctx)), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req OperatorRequest) error {
+			return m.validate(UpdatePause, req.check(), m.cp.Paused, "the migration is already paused")
+		}})
+	if err != nil {
+		return err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateResume,
+		func(ctx workflow.Context, req OperatorRequest) (MigrationStatus, error) {
+			m.action(ctx, UpdateResume, req)
+			m.cp.Paused = false
+			m.forward(ctx, SignalShardResume, req)
+			m.upsert(ctx)
+			return m.status(workflow.Now(ctx)), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req OperatorRequest) error {
+			return m.validate(UpdateResume, req.check(), !m.cp.Paused, "the migration is not paused")
+		}})
+	if err != nil {
+		return err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetWindow,
+		func(ctx workflow.Context, req WindowRequest) (MigrationStatus, error) {
+			m.action(ctx, fmt.Sprintf("set-window %d→%d", m.cp.Window, req.Window), req.OperatorRequest)
+			m.cp.Window = req.Window
+			return m.status(workflow.Now(ctx)), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req WindowRequest) error {
+			bad := req.Window < 1 || req.Window > plan.MaxWindow
+			return m.validate(UpdateSetWindow, req.check(), bad,
+				fmt.Sprintf("window %d is outside 1..%d (pending children must stay below Temporal's 2,000)", req.Window, plan.MaxWindow))
+		}})
+	if err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetBatchSize,
+		func(ctx workflow.Context, req BatchSizeRequest) (MigrationStatus, error) {
+			m.action(ctx, fmt.Sprintf("set-batch-size %d→%d", m.in.Settings.BatchSize, req.BatchSize), req.OperatorRequest)
+			m.in.Settings.BatchSize = req.BatchSize
+			m.forward(ctx, SignalShardBatchSize, req)
+			return m.status(workflow.Now(ctx)), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req BatchSizeRequest) error {
+			bad := req.BatchSize < 1 || req.BatchSize > plan.MaxBatchSize
+			return m.validate(UpdateSetBatchSize, req.check(), bad,
+				fmt.Sprintf("batch size %d is outside 1..%d", req.BatchSize, plan.MaxBatchSize))
+		}})
+}
+
+// validate builds a validator's answer: the request's own problem first,
+// then the state's.
+func (m *migration) validate(name string, reqErr error, bad bool, why string) error {
+	switch {
+	case reqErr != nil:
+		return fmt.Errorf("%s migration %s: %w", name, m.in.MigrationID, reqErr)
+	case m.state() == MigrationComplete:
+		return fmt.Errorf("%s migration %s: the migration is complete", name, m.in.MigrationID)
+	case bad:
+		return fmt.Errorf("%s migration %s: %s", name, m.in.MigrationID, why)
+	}
+	return nil
+}
+
+// action records an operator action, wakes the main loop and logs it.
+func (m *migration) action(ctx workflow.Context, name string, req OperatorRequest) {
+	m.cp.Actions = append(m.cp.Actions, Transition{At: workflow.Now(ctx), Actor: req.Actor, Reason: req.Reason, Action: name})
+	if n := len(m.cp.Actions); n > maxTransitions {
+		m.cp.Actions = append([]Transition(nil), m.cp.Actions[n-maxTransitions:]...)
+	}
+	m.dirty = true
+	m.logger.Info("migration operator action", "migration", m.in.MigrationID, "action", name, "actor", req.Actor, "reason", req.Reason)
+}
+
+// forward signals every live shard; a shard that has ended is skipped.
+func (m *migration) forward(ctx workflow.Context, signal string, arg any) {
+	ids := make([]string, 0, len(m.cp.Live))
+	futs := make([]workflow.Future, 0, len(m.cp.Live))
+	for _, p := range m.cp.Live {
+		ids = append(ids, p.ID)
+		futs = append(futs, workflow.SignalExternalWorkflow(ctx, ShardWorkflowID(m.in.MigrationID, p.ID), "", signal, arg))
+	}
+	for i, f := range futs {
+		if err := f.Get(ctx, nil); err != nil {
+			m.logger.Warn("signal not delivered", "signal", signal, "shard", ids[i], "error", err)
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ocimove/ocimove/activities"
+	"github.com/ocimove/ocimove/internal/routing"
+)
+
+// ShardState is a state of a shard's lifecycle (see BRIEF.md).
+type ShardState string
+
+// Shard states. A shard holds a slot of the migration's window only in
+// Copying … CutOver, and not while it waits for an operator.
+const (
+	Pending          ShardState = "Pending"
+	Copying          ShardState = "Copying"
+	Verifying        ShardState = "Verifying"
+	CatchingUp       ShardState = "CatchingUp"
+	AwaitingApproval ShardState = "AwaitingApproval"
+	Frozen           ShardState = "Frozen"
+	CutOver          ShardState = "CutOver"
+	Soaking          ShardState = "Soaking"
+	Complete         ShardState = "Complete"
+	Failed           ShardState = "Failed"
+	RollingBack      ShardState = "RollingBack"
+	RolledBack       ShardState = "RolledBack"
+	// Cancelled: the shard's workflow was cancelled; uploads were aborted
+	// and routing returned to the source.
+	Cancelled ShardState = "Cancelled"
+)
+
+// AllShardStates lists the states in lifecycle order.
+var AllShardStates = []ShardState{Pending, Copying, Verifying, CatchingUp, AwaitingApproval, Frozen, CutOver,
+	Soaking, Complete, Failed, RollingBack, RolledBack, Cancelled}
+
+// inWindow reports whether a shard in state s takes a slot of the window.
+func (s ShardState) inWindow() bool {
+	switch s {
+	case Pending, Copying, Verifying, CatchingUp, Frozen, CutOver, RollingBack:
+		return true
+	}
+	return false
+}
+
+// Final reports whether the shard's workflow has ended in state s.
+func (s ShardState) Final() bool { return s == Complete || s == Cancelled }
+
+// Shard update, query and signal names.
+const (
+	// ShardStatusQuery returns a ShardStatus.
+	ShardStatusQuery = "status"
+	// UpdatePause stops new batches and rounds (in-flight ones finish). Arg OperatorRequest.
+	UpdatePause = "pause"
+	// UpdateResume undoes a pause. Arg OperatorRequest.
+	UpdateResume = "resume"
+	// UpdateRetry resumes a Failed or RolledBack shard from its checkpoint,
+	// or runs more delta rounds for a shard waiting after its round limit. Arg OperatorRequest.
+	UpdateRetry = "retry"
+	// UpdateApprove lets a shard in AwaitingApproval (or waiting after its
+	// round limit) go on to its freeze. Arg OperatorRequest.
+	UpdateApprove = "approve"
+	// UpdateRollback rolls a Frozen, CutOver or Soaking shard back to the source. Arg OperatorRequest.
+	UpdateRollback = "rollback"
+	// UpdateSetBatchSize changes the objects per batch. Arg BatchSizeRequest.
+	UpdateSetBatchSize = "set-batch-size"
+
+	// SignalShardPause, SignalShardResume and SignalShardBatchSize carry a
+	// migration-wide operator action to a shard (args OperatorRequest,
+	// OperatorRequest, BatchSizeRequest). They apply where they can and are
+	// ignored where they do not.
+	SignalShardPause     = "migration-pause"
+	SignalShardResume    = "migration-resume"
+	SignalShardBatchSize = "migration-batch-size"
+)
+
+// ShardWorkflowID returns the workflow id of a migration's shard.
+func ShardWorkflowID(migrationID, shardID string) string {
+	return "ocimove/" + migrationID + "/shard/" + shardID
+}
+
+// ShardInput starts (or continues) a shard's workflow. Nothing here is a
+// secret: the worker resolves stores and routing from the plan it loads by
+// MigrationID.
+type ShardInput struct {
+	MigrationID      string        `json:"migrationId"`
+	PlanFingerprint  string        `json:"planFingerprint"`
+	ShardID          string        `json:"shardId"`
+	Prefix           string        `json:"prefix"`
+	ParentWorkflowID string        `json:"parentWorkflowId,omitempty"` // "" = no parent to report to
+	Settings         ShardSettings `json:"settings"`
+	// Checkpoint is the state carried across continue-as-new (zero at the start).
+	Checkpoint ShardCheckpoint `json:"checkpoint"`
+}
+
+// ShardCheckpoint is a shard's durable progress: what a continued run
+// needs, and what the status query shows.
+type ShardCheckpoint struct {
+	State    ShardState        `json:"state"`
+	Cursor   string            `json:"cursor"`
+	Batches  int               `json:"batches"`
+	CopyDone bool              `json:"copyDone"` // a full copy exists
+	Counts   activities.Counts `json:"counts"`
+	Recopies int               `json:"recopies"`
+
+	DeltaRounds        int     `json:"deltaRounds"`         // every round run, for manifest names
+	RoundsSinceReset   int     `json:"roundsSinceReset"`    // rounds counted against the limit
+	LastChanged        int64   `json:"lastChanged"`         // changes found by the last round
+	ChangeRate         float64 `json:"changeRatePerMinute"` // changes per minute in the last round
+	WaitingForOperator bool    `json:"waitingForOperator"`  // round limit reached
+
+	Paused bool `json:"paused"`
+
+	RouteState   routing.State `json:"routeState"`
+	RouteVersion int64         `json:"routeVersion"`
+	RouteOp      string        `json:"routeOp"` // operation id of the last change we made
+	// ReadOnlyAtDestination: the read-only route is a rollback's freeze
+	// at the destination, whose writes must be synced back.
+	ReadOnlyAtDestination bool            `json:"readOnlyAtDestination,omitempty"`
+	RollbackBy            OperatorRequest `json:"rollbackBy,omitzero"`
+	Freezes               int             `json:"freezes"`
+	FreezeTimeouts        int             `json:"freezeTimeouts"` // consecutive
+	Rollbacks             int             `json:"rollbacks"`
+	FrozenAt              time.Time       `json:"frozenAt,omitzero"`
+	CutoverAt             time.Time       `json:"cutoverAt,omitzero"`
+	SoakUntil             time.Time       `json:"soakUntil,omitzero"`
+	Purged                int64           `json:"purged"`
+
+	FailedFrom  ShardState `json:"failedFrom,omitempty"`
+	LastError   string     `json:"lastError,omitempty"`
+	ProblemKeys []string   `json:"problemKeys,omitempty"`
+
+	Transitions     []Transition `json:"transitions"`
+	TransitionCount int          `json:"transitionCount"`
+	ReportSeq       int64        `json:"reportSeq"`
+	Runs            int          `json:"runs"` // continue-as-new count
+}
+
+// ShardStatus is the answer of the status query and of operator Updates.
+type ShardStatus struct {
+	MigrationID string `json:"migrationId"`
+	ShardID     string `json:"shardId"`
+	Prefix      string `json:"prefix"`
+	BatchSize   int    `json:"batchSize"`
+	HoldsSlot   bool   `json:"holdsSlot"`
+	ShardCheckpoint
+}
+
+// ShardResult is a finished shard's outcome.
+type ShardResult struct {
+	ShardID string            `json:"shardId"`
+	State   ShardState        `json:"state"`
+	Counts  activities.Counts `json:"counts"`
+	Purged  int64             `json:"purged"`
+}
+
+// ShardWorkflow drives one shard through its lifecycle. It fails only on a
+// bad input; any other failure parks the shard in Failed with its
+// checkpoint, where it waits for an operator's retry or rollback.
+func ShardWorkflow(ctx workflow.Context, in ShardInput) (ShardResult, error) {
+	if in.MigrationID == "" || in.ShardID == "" {
+		return ShardResult{}, errors.New("shard workflow: migrationId and shardId are required")
+	}
+	if err := in.Settings.Check(); err != nil {
+		return ShardResult{}, fmt.Errorf("shard workflow %s: %w", in.ShardID, err)
+	}
+	s := &shard{in: in, logger: workflow.GetLogger(ctx)}
+	s.cp = &s.in.Checkpoint
+	if err := s.setHandlers(ctx); err != nil {
+		return ShardResult{}, err
+	}
+	return s.run(ctx)
+}
+
+// shard is the state of one run of ShardWorkflow.
+type shard struct {
+	in     ShardInput
+	cp     *ShardCheckpoint // points into in, so continue-as-new carries it
+	logger log.Logger
+
+	// Operator requests accepted by an Update and not yet acted on.
+	retryReq    *OperatorRequest
+	approveReq  *OperatorRequest
+	rollbackReq *OperatorRequest
+
+	// During a bounded period (freeze, rollback): cancels it, with why.
+	abortBounded func(reason string)
+	batchesRun   int // batches in this run, for progress reports
+}
+
+// errContinueAsNew asks run to continue as new at a safe point.
+var errContinueAsNew = errors.New("continue as new")
+
+// ref names the shard for activities.
+func (s *shard) ref() activities.ShardRef {
+	return activities.ShardRef{MigrationID: s.in.MigrationID, PlanFingerprint: s.in.PlanFingerprint,
+		ShardID: s.in.ShardID, Prefix: s.in.Prefix}
+}
+
+// opID returns a routing operation id, unique per change and the same
+// across retries of that change: "<mig>/<shard>/<kind>-<n>".
+func (s *shard) opID(kind string, n int) string {
+	return fmt.Sprintf("%s/%s/%s-%d", s.in.MigrationID, s.in.ShardID, kind, n)
+}
+
+// status returns the current status.
+func (s *shard) status() ShardStatus {
+	cp := *s.cp
+	cp.Transitions = append([]Transition(nil), s.cp.Transitions...)
+	return ShardStatus{MigrationID: s.in.MigrationID, ShardID: s.in.ShardID, Prefix: s.in.Prefix,
+		BatchSize: s.in.Settings.BatchSize, HoldsSlot: s.holdsSlot(), ShardCheckpoint: cp}
+}
+
+// holdsSlot reports whether the shard takes a slot of the window now.
+func (s *shard) holdsSlot() bool {
+	return s.cp.State.inWindow() && !s.cp.WaitingForOperator
+}

@@ -5,21 +5,25 @@
 // It is gofakes3 (github.com/johannesboyne/gofakes3) wrapped in middleware
 // that adds what gofakes3 lacks: AWS SigV4 verification with the SDK's own
 // signer, fault injection (internal/faults), per-prefix access denial,
-// If-Match on GET/HEAD, per-key locking around conditional writes,
-// x-amz-bucket-region on HeadBucket, persisted x-amz-checksum-* values, and
-// Cache-Control / Content-Language round trips. Objects live in memory or,
-// with Config.Dir, on disk; multipart parts in flight are kept on disk too.
+// If-Match and If-None-Match on GET/HEAD, per-key locking around
+// conditional writes, x-amz-bucket-region on HeadBucket, persisted
+// x-amz-checksum-* values, and Cache-Control / Content-Language round trips.
+// Objects live in memory (gofakes3's s3mem, with versioning) or, with
+// Config.Dir, on disk in the project's own backend (diskBackend), where keys
+// are arbitrary strings, never file paths, and a refused write leaves the
+// previous object untouched. Multipart parts in flight are kept on disk too.
+//
+// A multipart object's ETag is S3's composite "<md5 of part md5s>-N" in
+// every response: CompleteMultipartUpload, HEAD, GET, listings and the
+// If-Match / If-None-Match comparisons.
 //
 // Request checksums: send them as headers (x-amz-checksum-crc32 and the
 // like), which the SDK does over plain HTTP. aws-chunked bodies with
 // trailing checksums (STREAMING-UNSIGNED-PAYLOAD-TRAILER, used by the SDK
 // only over HTTPS) are refused with 501 NotImplemented.
 //
-// Known differences from S3: HEAD, GET and listings of a multipart object
-// report the MD5 of its whole content as ETag (only the
-// CompleteMultipartUpload response carries the composite "<md5>-N" ETag);
-// on disk, keys are file paths, so "a" and "a/b" cannot both exist and
-// repeated slashes collapse; versioning works in memory only.
+// Known differences from S3: versioning works in memory only; object keys
+// stored on disk must be valid UTF-8.
 package locals3
 
 import (

@@ -4,7 +4,6 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"hash"
 	"hash/crc32"
 	"io"
@@ -183,19 +182,37 @@ func hideMetadata(r *http.Request, sums map[string]string) {
 	}
 }
 
-// checkReadConditions answers 412 when If-Match names another ETag.
+// checkReadConditions answers 412 when If-Match names another ETag and 304
+// when If-None-Match names the current one. Both compare with the object's
+// real ETag (composite for a multipart object); gofakes3 would compare
+// If-None-Match with the content MD5, so the header is consumed here.
 func (s *Server) checkReadConditions(w http.ResponseWriter, r *http.Request, bucket, key string) bool {
-	want := r.Header.Get("If-Match")
-	if want == "" {
+	im, inm := r.Header.Get("If-Match"), r.Header.Get("If-None-Match")
+	if im == "" && inm == "" {
 		return true
 	}
+	r.Header.Del("If-None-Match")
 	obj, err := s.headObject(bucket, key, r.URL.Query().Get("versionId"))
 	if err != nil {
 		return true // gofakes3 answers the 404 itself
 	}
-	if !etagMatches(want, obj.Hash) {
+	etag := objectETag(obj)
+	if im != "" && !etagMatches(im, etag) {
 		writeError(w, r, http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", "")
 		return false
+	}
+	if inm != "" {
+		// If-None-Match decides alone, as S3 does when both it and
+		// If-Modified-Since are sent.
+		r.Header.Del("If-Modified-Since")
+		if etagMatches(inm, etag) {
+			w.Header().Set("ETag", `"`+etag+`"`)
+			if lm := obj.Metadata["Last-Modified"]; lm != "" {
+				w.Header().Set("Last-Modified", lm)
+			}
+			w.WriteHeader(http.StatusNotModified)
+			return false
+		}
 	}
 	return true
 }
@@ -225,7 +242,7 @@ func (s *Server) checkWriteConditions(w http.ResponseWriter, r *http.Request, bu
 	}
 	obj, err := s.headObject(bucket, key, "")
 	exists := err == nil
-	fail := (inm == "*" && exists) || (im != "" && (!exists || !etagMatches(im, obj.Hash)))
+	fail := (inm == "*" && exists) || (im != "" && (!exists || !etagMatches(im, objectETag(obj))))
 	if fail {
 		writeError(w, r, http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", "")
 		return false
@@ -251,19 +268,6 @@ func (s *Server) headObject(bucket, key, version string) (*gofakes3.Object, erro
 		return nil, gofakes3.KeyNotFound(key)
 	}
 	return obj, nil
-}
-
-func etagMatches(header string, hash []byte) bool {
-	if strings.TrimSpace(header) == "*" {
-		return true
-	}
-	have := hex.EncodeToString(hash)
-	for _, e := range strings.Split(header, ",") {
-		if strings.Trim(strings.TrimSpace(e), `"`) == have {
-			return true
-		}
-	}
-	return false
 }
 
 // allowedAmzHeaders are the x-amz-* response headers S3 sends on HEAD/GET;
@@ -293,6 +297,9 @@ func (o *objectResponse) WriteHeader(status int) {
 	h := o.Header()
 	cacheControl, language := h.Get(hiddenCacheControl), h.Get(hiddenContentLanguage)
 	sums := h.Get(hiddenChecksums)
+	if etag := h.Get(hiddenETag); etag != "" {
+		h.Set("ETag", `"`+etag+`"`)
+	}
 	metaKeys, listed := h[hiddenMetaKeys]
 	keep := map[string]bool{}
 	if listed && len(metaKeys) > 0 {

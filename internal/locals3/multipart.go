@@ -21,10 +21,11 @@ import (
 // multipartStore implements gofakes3.MultipartBackend. Unlike gofakes3's
 // built-in uploader it keeps parts on disk when a directory is configured
 // (so multi-hundred-MiB uploads do not live in memory), pages ListParts
-// correctly, and streams the parts into the backend on completion.
+// correctly, and streams the parts into the backend on completion, which
+// stores the object under its composite ETag.
 type multipartStore struct {
-	storage gofakes3.Backend
-	dir     string // "" keeps parts in memory
+	sink compositeSink
+	dir  string // "" keeps parts in memory
 
 	mu      sync.Mutex
 	nextID  uint64
@@ -56,8 +57,8 @@ func (p *part) open() (io.ReadCloser, error) {
 	return os.Open(p.path)
 }
 
-func newMultipartStore(storage gofakes3.Backend, dir string) *multipartStore {
-	return &multipartStore{storage: storage, dir: dir, uploads: map[gofakes3.UploadID]*upload{}}
+func newMultipartStore(sink compositeSink, dir string) *multipartStore {
+	return &multipartStore{sink: sink, dir: dir, uploads: map[gofakes3.UploadID]*upload{}}
 }
 
 func (m *multipartStore) get(bucket, key string, id gofakes3.UploadID) (*upload, error) {
@@ -264,13 +265,13 @@ func (m *multipartStore) CompleteMultipartUpload(bucket, key string, id gofakes3
 		readers = append(readers, rc)
 		size += p.size
 	}
-	etag := `"` + hex.EncodeToString(sum.Sum(nil)) + "-" + strconv.Itoa(len(in.Parts)) + `"`
+	etag := hex.EncodeToString(sum.Sum(nil)) + "-" + strconv.Itoa(len(in.Parts))
 	meta := maps.Clone(u.meta)
 	if meta == nil {
 		meta = map[string]string{}
 	}
 	meta["Last-Modified"] = time.Now().UTC().Format(http.TimeFormat)
-	res, err := m.storage.PutObject(bucket, key, meta, io.MultiReader(readers...), size, nil)
+	version, err := m.sink.putComposite(bucket, key, meta, io.MultiReader(readers...), size, etag)
 	if err != nil {
 		return "", "", err
 	}
@@ -280,7 +281,7 @@ func (m *multipartStore) CompleteMultipartUpload(bucket, key string, id gofakes3
 	for _, p := range u.parts {
 		p.remove()
 	}
-	return res.VersionID, etag, nil
+	return version, `"` + etag + `"`, nil
 }
 
 // minPartSize is S3's minimum size of every part but the last.

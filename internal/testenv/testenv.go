@@ -7,6 +7,9 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,8 +27,9 @@ import (
 const (
 	S3Region  = "us-east-1"
 	OCIRegion = "us-ashburn-1"
-	s3KeyID   = "AKIATESTENV"
-	s3Secret  = "testenv-secret-key"
+	// S3AccessKey and S3SecretKey are the local S3 endpoint's credentials.
+	S3AccessKey = "AKIATESTENV"
+	S3SecretKey = "testenv-secret-key"
 )
 
 // Env is a pair of running local endpoints.
@@ -35,7 +39,10 @@ type Env struct {
 	OCI      *localoci.Server
 	OCIURL   string
 	OCICreds localoci.Credentials
-	seq      atomic.Int64
+	// OCIBytesIn counts the body bytes of every PUT the OCI endpoint
+	// received (objects and parts), re-sends included.
+	OCIBytesIn atomic.Int64
+	seq        atomic.Int64
 }
 
 // Options selects how the endpoints store objects.
@@ -55,7 +62,7 @@ func Start(t testing.TB, opts Options) *Env {
 		}
 		return ""
 	}
-	s3srv, err := locals3.New(locals3.Config{Region: S3Region, Dir: dir(), Credentials: map[string]string{s3KeyID: s3Secret}})
+	s3srv, err := locals3.New(locals3.Config{Region: S3Region, Dir: dir(), Credentials: map[string]string{S3AccessKey: S3SecretKey}})
 	if err != nil {
 		t.Fatalf("start local S3: %v", err)
 	}
@@ -73,12 +80,43 @@ func Start(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatalf("start local OCI: %v", err)
 	}
-	ociurl, stopOCI, err := ocisrv.Serve("127.0.0.1:0")
+	e := &Env{S3: s3srv, S3URL: s3url, OCI: ocisrv, OCICreds: creds}
+	e.OCIURL = serve(t, countPuts(ocisrv.Handler(), &e.OCIBytesIn))
+	return e
+}
+
+// serve serves h on a loopback listener until the test ends.
+func serve(t testing.TB, h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("serve local OCI: %v", err)
+		t.Fatalf("listen: %v", err)
 	}
-	t.Cleanup(stopOCI)
-	return &Env{S3: s3srv, S3URL: s3url, OCI: ocisrv, OCIURL: ociurl, OCICreds: creds}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// countPuts adds the body bytes of every PUT (objects and parts) to n: what
+// the destination actually received, re-sends included.
+func countPuts(h http.Handler, n *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && r.Body != nil {
+			r.Body = &countingBody{ReadCloser: r.Body, n: n}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	k, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(k))
+	return k, err
 }
 
 // Bucket returns a new bucket name, unique within this Env.
@@ -104,7 +142,7 @@ func (e *Env) S3Store(t testing.TB, bucket string, obs observe.Observer) *s3stor
 func S3Config(url, bucket string, obs observe.Observer) s3store.Config {
 	return s3store.Config{
 		Bucket: bucket, Region: S3Region, Endpoint: url, UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(s3KeyID, s3Secret, ""),
+		Credentials: credentials.NewStaticCredentialsProvider(S3AccessKey, S3SecretKey, ""),
 		MaxBackoff:  50 * time.Millisecond, Observer: obs,
 	}
 }

@@ -1,0 +1,139 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/ocimove/ocimove/internal/engine"
+	"github.com/ocimove/ocimove/internal/manifest"
+	"github.com/ocimove/ocimove/internal/store"
+)
+
+// CopyBatch copies the page of the shard's objects after in.Cursor,
+// writes its manifest (batch-NNNNN.json) and returns the counts and the
+// next cursor. It heartbeats the finished records and the checkpoints of
+// uploads in flight; a retried attempt skips what is finished and resumes
+// uploads by part. Objects that failed with a retryable error fail the
+// attempt (retryably, after heartbeating); permanent failures are recorded
+// in the manifest and the batch completes.
+func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatchResult, error) {
+	if in.Limit <= 0 {
+		return CopyBatchResult{}, inputError("copy batch %d of shard %s: limit %d must be at least 1", in.Batch, in.Shard.ShardID, in.Limit)
+	}
+	if in.Shard.ShardID == "" || in.Shard.Prefix == "" {
+		return CopyBatchResult{}, inputError("copy batch %d: the shard id and prefix must be set", in.Batch)
+	}
+	s, err := a.session(ctx, in.Shard)
+	if err != nil {
+		return CopyBatchResult{}, err
+	}
+	if err := s.checkWrite(); err != nil {
+		return CopyBatchResult{}, err
+	}
+
+	var prev BatchProgress
+	retry := false
+	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &prev); err == nil && prev.Batch == in.Batch {
+			retry = true
+		}
+	}
+	done, resume := map[string]engine.Result{}, map[string]engine.Checkpoint{}
+	if retry {
+		if done, resume, err = restore(ctx, s.man, prev); err != nil {
+			return CopyBatchResult{}, activityError(err)
+		}
+	}
+	wasInFlight := map[string]bool{}
+	for _, k := range prev.InFlight {
+		wasInFlight[k] = true
+	}
+	for k := range resume {
+		wasInFlight[k] = true
+	}
+
+	objs, listDone, err := listPage(ctx, s.stores.Source, in.Shard.Prefix, in.Cursor, prev.End, in.Limit)
+	if err != nil {
+		return CopyBatchResult{}, activityError(fmt.Errorf("list %s after %q: %w", in.Shard.Prefix, in.Cursor, err))
+	}
+	res := CopyBatchResult{Done: listDone, NextCursor: in.Cursor}
+	if len(objs) > 0 {
+		res.NextCursor = objs[len(objs)-1].Key
+	}
+
+	p := &progress{
+		ctx: ctx, man: s.man, shardID: in.Shard.ShardID, batch: in.Batch, end: res.NextCursor,
+		maxBytes: a.hbMax, every: a.hbEvery,
+		chunks: prev.Chunks, pending: prev.Done, resume: maps.Clone(resume), inFlight: map[string]struct{}{},
+	}
+	if !retry {
+		p.chunks, p.pending = nil, nil
+	}
+	p.beat()
+	hbCtx, cancelHB := context.WithCancel(ctx)
+	hbDone := make(chan struct{})
+	go func() { defer close(hbDone); p.run(hbCtx) }()
+	stopHB := func() { cancelHB(); <-hbDone }
+	filters := s.plan.Sources.Primary.Filters
+	results := a.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, objs, engine.BatchOptions{
+		Done:   done,
+		Resume: resume,
+		Filter: func(o store.ObjectInfo) (bool, string) {
+			if ok, why := filters.Admit(o.Key, o.LastModified, in.StartAt); !ok {
+				return true, why
+			}
+			p.started(o.Key)
+			return false, ""
+		},
+		OnResult:     p.finished,
+		OnCheckpoint: p.checkpoint,
+	})
+	stopHB()
+	p.beat()
+
+	var retryable []string
+	for _, r := range results {
+		res.Counts.add(r)
+		if _, wasDone := done[r.Key]; !wasDone && wasInFlight[r.Key] {
+			res.Counts.BytesResent += r.BytesSent
+		}
+		if r.Outcome == engine.Failed {
+			res.FailedKeys = appendLimited(res.FailedKeys, r.Key, maxFailedKeys)
+			if r.ErrorClass == store.Retryable {
+				retryable = append(retryable, r.Key)
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return CopyBatchResult{}, ctx.Err()
+	}
+	if p.err != nil {
+		return CopyBatchResult{}, activityError(fmt.Errorf("batch %d: write partial records: %w", in.Batch, p.err))
+	}
+	if len(retryable) > 0 {
+		return CopyBatchResult{}, temporal.NewApplicationError(
+			fmt.Sprintf("batch %d of shard %s: %d objects failed with a retryable error (first: %s); the retry skips the %d finished",
+				in.Batch, in.Shard.ShardID, len(retryable), retryable[0], len(results)-len(retryable)),
+			ErrTypeRetryableObjects)
+	}
+
+	m := &manifest.Manifest{
+		Kind: manifest.KindBatch, MigrationID: s.plan.ID, ShardID: in.Shard.ShardID, Prefix: in.Shard.Prefix,
+		Seq: in.Batch, Cursor: in.Cursor, NextCursor: res.NextCursor, Written: a.now().UTC(),
+		StartAt: in.StartAt, Entries: manifest.Entries(results),
+	}
+	if res.ManifestKey, err = s.man.WriteManifest(ctx, m); err != nil {
+		return CopyBatchResult{}, activityError(err)
+	}
+	for _, k := range p.chunks {
+		_ = s.man.Delete(ctx, k) // best effort: the batch manifest holds every record
+	}
+	logger(ctx).Info("batch copied", "shard", in.Shard.ShardID, "batch", in.Batch,
+		"objects", res.Counts.Objects, "copied", res.Counts.Copied, "failed", res.Counts.Failed,
+		"bytesResent", res.Counts.BytesResent, "next", res.NextCursor)
+	return res, nil
+}

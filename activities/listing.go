@@ -1,0 +1,56 @@
+package activities
+
+import (
+	"context"
+
+	"github.com/ocimove/ocimove/internal/store"
+)
+
+// listPage lists up to limit objects under prefix after cursor (and, if
+// end is set, not after end). done reports that the listing ended.
+func listPage(ctx context.Context, st store.Store, prefix, cursor, end string, limit int) (objs []store.ObjectInfo, done bool, err error) {
+	after := cursor
+	for {
+		want := limit - len(objs)
+		page, err := st.List(ctx, store.ListOptions{Prefix: prefix, StartAfter: after, Limit: min(want, 1000)})
+		if err != nil {
+			return nil, false, err
+		}
+		for i, o := range page.Objects {
+			if end != "" && o.Key > end {
+				return objs, false, nil
+			}
+			objs = append(objs, o)
+			if len(objs) == limit {
+				return objs, !page.Truncated && i == len(page.Objects)-1, nil
+			}
+		}
+		if !page.Truncated || len(page.Objects) == 0 {
+			return objs, true, nil
+		}
+		after = page.Objects[len(page.Objects)-1].Key
+	}
+}
+
+// listAll calls fn for every object under prefix, page by page.
+func listAll(ctx context.Context, st store.Store, prefix string, fn func(store.ObjectInfo) error) error {
+	after := ""
+	for {
+		page, err := st.List(ctx, store.ListOptions{Prefix: prefix, StartAfter: after})
+		if err != nil {
+			return err
+		}
+		for _, o := range page.Objects {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+		if !page.Truncated || len(page.Objects) == 0 {
+			return nil
+		}
+		after = page.Objects[len(page.Objects)-1].Key
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,143 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/ocimove/ocimove/internal/manifest"
+	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/store"
+	"github.com/ocimove/ocimove/internal/store/s3store"
+)
+
+// Preflight checks a plan before any workflow starts, on a worker (which
+// holds the credentials): the plan is valid; every secret reference
+// resolves; the destination region, derived from the endpoint in use, is
+// allowed, and so is the manifest store's; the destination bucket does not
+// replicate out of the allowed regions; the destination is writable (a
+// probe object is put and deleted under the manifest prefix); when the
+// plan purges, no retention rule or Object Lock blocks deleting a source
+// copy. It then stores the plan as plan.json next to the manifests and
+// lists every shard for its object and byte counts. Problems are returned,
+// not raised: the caller shows them all at once.
+func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (PreflightResult, error) {
+	var res PreflightResult
+	problem := func(format string, args ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, args...)) }
+	var p plan.Plan
+	if err := json.Unmarshal(in.PlanJSON, &p); err != nil {
+		problem("plan: not valid JSON: %v", err)
+		return res, nil
+	}
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		problem("%v", err)
+		return res, nil
+	}
+	if err := p.ValidateSecrets(a.lookup); err != nil {
+		problem("%v", err)
+	}
+	s, err := a.sessionFor(ctx, &p)
+	if err != nil {
+		problem("stores: %v", err)
+		return res, nil
+	}
+	if r, ok := s.stores.Destination.(store.Regioner); ok {
+		res.DestinationRegion = r.Region()
+	}
+	writable := true
+	if err := manifest.CheckRegion(s.stores.Destination, p.AllowedRegion); err != nil {
+		problem("destination: %v", err)
+		writable = false
+	}
+	if err := s.man.CheckResidency(); err != nil {
+		problem("destination.manifestBucket: %v", err)
+		writable = false
+	}
+	if insp := s.stores.DestinationInspector; insp != nil {
+		regions, err := insp.ReplicationRegions(ctx)
+		if err != nil {
+			problem("destination: cannot read replication policies: %v", err)
+		}
+		for _, r := range regions {
+			if !p.AllowedRegion(r) {
+				problem("destination: bucket %s replicates to region %s, which is not in residency.allowedRegions; remove the replication policy", p.Destination.Bucket, r)
+			}
+		}
+	} else {
+		problem("destination: replication policies cannot be inspected with auth method %s; check them by hand", p.Destination.Auth.Method)
+	}
+	if writable {
+		probe := s.man.Root() + "_preflight-probe"
+		if err := s.man.WriteJSON(ctx, probe, map[string]string{"probe": p.ID}); err != nil {
+			problem("destination: not writable: %v", err)
+		} else if err := s.man.Delete(ctx, probe); err != nil {
+			problem("destination: cannot delete the probe object %s: %v", probe, err)
+		} else if err := s.man.WriteJSON(ctx, manifest.PlanKey(s.man.Root()), &p); err != nil {
+			problem("destination: cannot store the plan: %v", err)
+		}
+	}
+	if p.Purge.Enabled {
+		a.checkPurgeBlockers(ctx, s, problem)
+	}
+	shards, err := p.ShardList()
+	if err != nil {
+		problem("shards: %v", err)
+		return res, nil
+	}
+	for _, sh := range shards {
+		size := ShardSize{ShardID: sh.ID}
+		err := listAll(ctx, s.stores.Source, sh.Prefix, func(o store.ObjectInfo) error {
+			size.Objects++
+			size.Bytes += o.Size
+			return nil
+		})
+		if err != nil {
+			problem("sources.primary: list %s: %v", sh.Prefix, err)
+			break
+		}
+		res.Shards = append(res.Shards, size)
+	}
+	if len(res.Problems) == 0 {
+		a.plans.add(&p)
+	}
+	return res, nil
+}
+
+// checkPurgeBlockers reports retention rules and Object Lock that would
+// block the purge of a source copy.
+func (a *Activities) checkPurgeBlockers(ctx context.Context, s *session, problem func(string, ...any)) {
+	copies := append([]NamedStore{{Name: "primary", Store: s.stores.Source}}, s.stores.Copies...)
+	for _, c := range copies {
+		if c.Inspector != nil {
+			rules, err := c.Inspector.RetentionRules(ctx)
+			if err != nil {
+				problem("source copy %s: cannot read retention rules: %v", c.Name, err)
+			}
+			for _, r := range rules {
+				problem("source copy %s: retention rule %q would block the purge; remove it or disable purge", c.Name, r)
+			}
+		}
+		if s3s, ok := c.Store.(*s3store.Store); ok {
+			if locked, err := objectLocked(ctx, s3s); err == nil && locked {
+				problem("source copy %s: bucket %s has Object Lock enabled, which would block the purge; disable purge or clear the retention", c.Name, s3s.Bucket())
+			}
+		}
+	}
+}
+
+// objectLocked reports whether an S3 bucket has Object Lock enabled. A
+// bucket without a lock configuration (or an endpoint that does not
+// implement the call) reports an error, read as "not locked" by callers.
+func objectLocked(ctx context.Context, s *s3store.Store) (bool, error) {
+	out, err := s.Client().GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: ptr(s.Bucket())})
+	if err != nil {
+		return false, err
+	}
+	return out.ObjectLockConfiguration != nil && out.ObjectLockConfiguration.ObjectLockEnabled == types.ObjectLockEnabledEnabled, nil
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,60 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ocimove/ocimove/internal/manifest"
+	"github.com/ocimove/ocimove/internal/plan"
+)
+
+// session is a plan with its opened stores.
+type session struct {
+	plan   *plan.Plan
+	stores Stores
+	man    *manifest.Store
+}
+
+type sessionKey struct{ id, fingerprint string }
+
+// session loads the plan of ref and opens its stores (once per plan).
+func (a *Activities) session(ctx context.Context, ref ShardRef) (*session, error) {
+	p, err := a.plans.get(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return a.sessionFor(ctx, p)
+}
+
+func (a *Activities) sessionFor(ctx context.Context, p *plan.Plan) (*session, error) {
+	key := sessionKey{p.ID, p.Fingerprint()}
+	if s, ok := a.sessions.Load(key); ok {
+		return s.(*session), nil
+	}
+	st, err := a.stores.Stores(ctx, p)
+	if err != nil {
+		return nil, activityError(fmt.Errorf("open the stores of migration %s: %w", p.ID, err))
+	}
+	if st.Source == nil || st.Destination == nil || st.Manifest == nil {
+		return nil, nonRetryable(ErrTypePlan, fmt.Errorf("migration %s: the store resolver returned no source, destination or manifest store", p.ID))
+	}
+	man, err := manifest.New(st.Manifest, p.Destination.ManifestPrefix, p.AllowedRegion)
+	if err != nil {
+		return nil, nonRetryable(ErrTypePlan, err)
+	}
+	s := &session{plan: p, stores: st, man: man}
+	actual, _ := a.sessions.LoadOrStore(key, s)
+	return actual.(*session), nil
+}
+
+// checkWrite is the residency check at write: the destination and the
+// manifest store must both be in allowed regions.
+func (s *session) checkWrite() error {
+	if err := manifest.CheckRegion(s.stores.Destination, s.plan.AllowedRegion); err != nil {
+		return nonRetryable(ErrTypeResidency, err)
+	}
+	if err := s.man.CheckResidency(); err != nil {
+		return nonRetryable(ErrTypeResidency, err)
+	}
+	return nil
+}

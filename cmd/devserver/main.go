@@ -1,0 +1,156 @@
+// Command devserver runs the project's embedded Temporal server as its own
+// process, persisted to a SQLite file, until SIGTERM or SIGINT.
+//
+// Once the frontend accepts requests, the namespace exists and the product's
+// search attributes are registered, it prints one line to standard output:
+//
+//	READY 127.0.0.1:7233
+//
+// Tests and scripts start it, wait for that line and dial the address.
+//
+// Usage:
+//
+//	devserver --db FILE [--port 7233] [--namespace default] [--host 127.0.0.1]
+//	          [--log-level warn] [--log-file FILE] [--metrics-port 0]
+//	          [--dynamic-config KEY=JSON ...]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ocimove/ocimove/internal/devserver"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "devserver:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, starts the server, prints READY and serves until ctx
+// ends (main ends it on SIGTERM or SIGINT).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, startTimeout, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+
+	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
+	began := time.Now()
+	srv, err := devserver.Start(startCtx, cfg)
+	cancel()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "devserver: namespace %q ready in %s (db %q)\n", srv.Namespace(), time.Since(began).Round(time.Millisecond), cfg.DBPath)
+	fmt.Fprintf(stdout, "READY %s\n", srv.Address())
+
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "devserver: stopping")
+	return srv.Stop()
+}
+
+// parseFlags reads the command line into a devserver.Config.
+func parseFlags(args []string, stderr io.Writer) (devserver.Config, time.Duration, error) {
+	var cfg devserver.Config
+	var dynamic []string
+	var startTimeout time.Duration
+
+	fs := flag.NewFlagSet("devserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DBPath, "db", "", `SQLite file holding the server state, created if missing ("" = in memory, lost on exit)`)
+	fs.StringVar(&cfg.Host, "host", devserver.DefaultHost, "IPv4 address the frontend binds to")
+	fs.IntVar(&cfg.Port, "port", 7233, "frontend gRPC port (0 = pick a free one)")
+	fs.StringVar(&cfg.Namespace, "namespace", devserver.DefaultNamespace, "namespace to register")
+	fs.StringVar(&cfg.LogLevel, "log-level", devserver.DefaultLogLevel, "server log level: debug, info, warn, error or off")
+	fs.StringVar(&cfg.LogFile, "log-file", "", `file the server logs to ("" = standard error)`)
+	fs.IntVar(&cfg.MetricsPort, "metrics-port", 0, "serve Prometheus metrics on this port (0 = none)")
+	fs.DurationVar(&startTimeout, "start-timeout", 2*time.Minute, "give up if the server is not ready within this time")
+	fs.Func("dynamic-config", "server dynamic config value as KEY=JSON, repeatable (e.g. limit.historyCount.suggestContinueAsNew=200)", func(s string) error {
+		dynamic = append(dynamic, s)
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return cfg, 0, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, 0, fmt.Errorf("unexpected argument %q; all options are flags, see --help", fs.Arg(0))
+	}
+	if startTimeout <= 0 {
+		return cfg, 0, fmt.Errorf("--start-timeout %s must be positive", startTimeout)
+	}
+	dc, err := parseDynamicConfig(dynamic)
+	if err != nil {
+		return cfg, 0, err
+	}
+	cfg.DynamicConfig = dc
+	return cfg, startTimeout, nil
+}
+
+// parseDynamicConfig turns KEY=JSON pairs into a map.
+func parseDynamicConfig(pairs []string) (map[string]any, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]any, len(pairs))
+	var errs []error
+	for _, p := range pairs {
+		key, raw, ok := strings.Cut(p, "=")
+		if !ok || strings.TrimSpace(key) == "" {
+			errs = append(errs, fmt.Errorf("--dynamic-config %q: want KEY=JSON, e.g. frontend.namespaceRPS.visibility=100", p))
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		err := dec.Decode(&v)
+		if err == nil && dec.More() {
+			err = errors.New("more than one value")
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--dynamic-config %q: value is not one JSON value (strings need quotes): %w", p, err))
+			continue
+		}
+		out[strings.TrimSpace(key)] = numbers(v)
+	}
+	return out, errors.Join(errs...)
+}
+
+// numbers turns JSON numbers into int64 when whole and float64 otherwise: the
+// server's integer settings accept Go integers only, not float64.
+func numbers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	case map[string]any:
+		for k, e := range v {
+			v[k] = numbers(e)
+		}
+		return v
+	case []any:
+		for i, e := range v {
+			v[i] = numbers(e)
+		}
+		return v
+	default:
+		return v
+	}
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// options are the worker's flags. Each can also be set by the environment
+// variable named in its help; the Temporal ones use the Temporal CLI's
+// names.
+type options struct {
+	address       string
+	namespace     string
+	taskQueue     string
+	tlsCert       string
+	tlsKey        string
+	tlsCA         string
+	tlsServerName string
+	apiKeyEnv     string
+	plans         []string
+	httpAddr      string
+
+	poolBytes       int64
+	partSize        int64
+	concurrency     int
+	partConcurrency int
+	maxActivities   int
+	bytesPerSecond  float64
+	requestsPerSec  float64
+	stopTimeout     time.Duration
+	logLevel        string
+}
+
+// usageError marks a bad flag or input: exit code 2.
+type usageError struct{ error }
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) {
+		return 2
+	}
+	return 1
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int64) int64 {
+	if v, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func newCommand() *cobra.Command {
+	var o options
+	cmd := &cobra.Command{
+		Use:           "worker",
+		Short:         "Run the migration workflows and activities on a Temporal task queue",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return run(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.address, "address", env("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (TEMPORAL_ADDRESS)")
+	f.StringVar(&o.namespace, "namespace", env("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (TEMPORAL_NAMESPACE)")
+	f.StringVar(&o.taskQueue, "task-queue", env("OCIMOVE_TASK_QUEUE", "ocimove"), "task queue (OCIMOVE_TASK_QUEUE)")
+	f.StringVar(&o.tlsCert, "tls-cert-path", env("TEMPORAL_TLS_CLIENT_CERT_PATH", ""), "client certificate for mTLS (TEMPORAL_TLS_CLIENT_CERT_PATH)")
+	f.StringVar(&o.tlsKey, "tls-key-path", env("TEMPORAL_TLS_CLIENT_KEY_PATH", ""), "client key for mTLS (TEMPORAL_TLS_CLIENT_KEY_PATH)")
+	f.StringVar(&o.tlsCA, "tls-ca-path", env("TEMPORAL_TLS_SERVER_CA_CERT_PATH", ""), "CA bundle of the server (TEMPORAL_TLS_SERVER_CA_CERT_PATH)")
+	f.StringVar(&o.tlsServerName, "tls-server-name", env("TEMPORAL_TLS_SERVER_NAME", ""), "server name to verify (TEMPORAL_TLS_SERVER_NAME)")
+	f.StringVar(&o.apiKeyEnv, "api-key-env", "TEMPORAL_API_KEY", "name of the environment variable holding a Temporal Cloud API key")
+	f.StringArrayVar(&o.plans, "plan", nil, "plan file (YAML or JSON) this worker serves; repeat for several")
+	f.StringVar(&o.httpAddr, "http-addr", env("OCIMOVE_HTTP_ADDR", "127.0.0.1:9464"), "address for /metrics, /healthz and /readyz (OCIMOVE_HTTP_ADDR); empty disables")
+	f.Int64Var(&o.poolBytes, "pool-bytes", envInt("OCIMOVE_POOL_BYTES", 512<<20), "bytes of part buffers shared by all transfers (OCIMOVE_POOL_BYTES)")
+	f.Int64Var(&o.partSize, "part-size", envInt("OCIMOVE_PART_SIZE", 16<<20), "multipart part size in bytes (OCIMOVE_PART_SIZE)")
+	f.IntVar(&o.concurrency, "concurrency", int(envInt("OCIMOVE_CONCURRENCY", 16)), "objects in flight per batch (OCIMOVE_CONCURRENCY)")
+	f.IntVar(&o.partConcurrency, "part-concurrency", int(envInt("OCIMOVE_PART_CONCURRENCY", 4)), "parts in flight per object (OCIMOVE_PART_CONCURRENCY)")
+	f.IntVar(&o.maxActivities, "max-activities", int(envInt("OCIMOVE_MAX_ACTIVITIES", 8)), "activities run at once (OCIMOVE_MAX_ACTIVITIES)")
+	f.Float64Var(&o.bytesPerSecond, "bytes-per-second", 0, "byte limit for this worker's copies, 0 = none")
+	f.Float64Var(&o.requestsPerSec, "requests-per-second", 0, "request limit for this worker's copies, 0 = none")
+	f.DurationVar(&o.stopTimeout, "stop-timeout", 30*time.Second, "how long SIGTERM waits for in-flight activities to checkpoint")
+	f.StringVar(&o.logLevel, "log-level", env("OCIMOVE_LOG_LEVEL", "info"), "debug, info, warn or error (OCIMOVE_LOG_LEVEL)")
+	return cmd
+}

@@ -22,6 +22,10 @@ type BatchOptions struct {
 	OnResult func(Result)
 	// OnCheckpoint is called, serially, as multipart uploads progress.
 	OnCheckpoint func(Checkpoint)
+	// After is a key that sorts before every object of the batch (the
+	// batch's cursor), where the destination listing may start; "" lists
+	// from the start of the batch's common prefix.
+	After string
 }
 
 // CopyBatch copies objs with at most Config.Concurrency objects in flight
@@ -46,6 +50,7 @@ func (e *Engine) CopyBatch(ctx context.Context, src, dst store.Store, objs []sto
 			opts.OnCheckpoint(c)
 		}
 	}
+	present, indexed := e.destIndex(ctx, dst, objs, opts.After)
 	sem := make(chan struct{}, e.cfg.Concurrency)
 	var wg sync.WaitGroup
 	for i, obj := range objs {
@@ -77,7 +82,11 @@ func (e *Engine) CopyBatch(ctx context.Context, src, dst store.Store, objs []sto
 			if c, ok := opts.Resume[obj.Key]; ok {
 				resume = &c
 			}
-			report(i, e.Copy(ctx, src, dst, obj, CopyOptions{Resume: resume, OnCheckpoint: onCP}))
+			co := CopyOptions{Resume: resume, OnCheckpoint: onCP}
+			if _, ok := present[obj.Key]; indexed && !ok {
+				co.Absent = true
+			}
+			report(i, e.Copy(ctx, src, dst, obj, co))
 		}(i, obj)
 	}
 	wg.Wait()

@@ -26,6 +26,9 @@ type CopyOptions struct {
 	// OnCheckpoint is called, serially, each time the finished prefix of a
 	// multipart upload grows. Heartbeat it.
 	OnCheckpoint func(Checkpoint)
+	// Absent says a listing just showed no object under the key, so the
+	// first attempt skips its HEAD and writes with If-None-Match: *.
+	Absent bool
 }
 
 // Copy copies one object from src to dst under the same key and returns its
@@ -62,7 +65,7 @@ func (e *Engine) copy(ctx context.Context, src, dst store.Store, obj store.Objec
 	backoff := e.cfg.RetryBackoff
 	for attempt := 1; ; attempt++ {
 		var r Result
-		r, err = e.copyOnce(ctx, src, dst, obj, cp, onCP)
+		r, err = e.copyOnce(ctx, src, dst, obj, cp, onCP, opts.Absent && attempt == 1)
 		res.BytesSent += r.BytesSent
 		if err == nil {
 			r.BytesSent = res.BytesSent
@@ -119,12 +122,20 @@ func (e *Engine) abort(dst store.Store, key, uploadID string) {
 
 // copyOnce makes one attempt. It returns the Result of a finished object
 // or the error of this attempt.
-func (e *Engine) copyOnce(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cp *Checkpoint, onCP func(Checkpoint)) (Result, error) {
-	if err := e.limit.Request(ctx); err != nil {
-		return Result{}, err
+func (e *Engine) copyOnce(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cp *Checkpoint, onCP func(Checkpoint), absent bool) (Result, error) {
+	var (
+		cur  store.ObjectInfo
+		err  error
+		cond store.PutOptions
+	)
+	if absent {
+		err = store.ErrNotFound
+	} else {
+		if err := e.limit.Request(ctx); err != nil {
+			return Result{}, err
+		}
+		cur, err = dst.Head(ctx, obj.Key)
 	}
-	cur, err := dst.Head(ctx, obj.Key)
-	var cond store.PutOptions
 	switch {
 	case err == nil:
 		if r, ok := identical(obj, cur); ok {
@@ -237,7 +248,7 @@ func sourceGetErr(err error) error {
 // its MD5 where it has one (S3 single-part non-KMS ETag, OCI
 // opc-content-md5), else a full-object checksum we computed too.
 func checkSource(info store.ObjectInfo, h *Hasher) (string, error) {
-	if len(info.ContentMD5) > 0 {
+	if len(info.ContentMD5) > 0 && h.HasMD5() {
 		if got := h.MD5(); !bytes.Equal(got, info.ContentMD5) {
 			return "", &mismatchError{what: "source MD5", want: hex.EncodeToString(info.ContentMD5), got: hex.EncodeToString(got)}
 		}

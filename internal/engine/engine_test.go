@@ -135,9 +135,14 @@ func TestCopyBatchBothDirections(t *testing.T) {
 			objs := listAll(t, d.src, "u/")
 			require.Len(t, objs, len(sizes))
 
+			// Count the destination's HEADs: a rule that only adds 1ns of
+			// latency fires on every HEAD.
+			d.dstFaults.Set(faults.Rule{Op: "head", Latency: 1})
+			t.Cleanup(d.dstFaults.Clear)
 			var seen []string
 			res := e.CopyBatch(context.Background(), d.src, d.dst, objs, engine.BatchOptions{
 				OnResult: func(r engine.Result) { seen = append(seen, r.Key) }})
+			assert.Zero(t, d.dstFaults.Fired("head"), "one listing of an empty destination replaces a HEAD per object")
 			require.Len(t, seen, len(objs), "OnResult once per object")
 			for _, r := range res {
 				require.Equal(t, engine.Copied, r.Outcome, "%s: %s", r.Key, r.Error)
@@ -168,7 +173,9 @@ func TestCopyBatchBothDirections(t *testing.T) {
 				}
 			}
 
+			heads := d.dstFaults.Fired("head")
 			again := e.CopyBatch(context.Background(), d.src, d.dst, objs, engine.BatchOptions{})
+			assert.Equal(t, len(objs), d.dstFaults.Fired("head")-heads, "objects the listing shows are HEADed for provenance")
 			for _, r := range again {
 				assert.Equal(t, engine.Skipped, r.Outcome, "%s: %s", r.Key, r.Error)
 				assert.Zero(t, r.BytesSent, r.Key)

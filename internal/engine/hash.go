@@ -28,6 +28,17 @@ func NewHasher() *Hasher {
 	return &Hasher{md5: md5.New(), sha256: sha256.New()}
 }
 
+// NewHasherWithoutMD5 returns a Hasher that skips the whole-object MD5: for
+// a multipart copy whose source vouches for no MD5, where every part is
+// MD5-checked on its own and the whole-object MD5 would check nothing. It
+// saves a third of a large copy's CPU.
+func NewHasherWithoutMD5() *Hasher {
+	return &Hasher{sha256: sha256.New()}
+}
+
+// HasMD5 reports whether the hasher computes the whole-object MD5.
+func (h *Hasher) HasMD5() bool { return h.md5 != nil }
+
 // parallelHashMin is the write size from which MD5 and SHA-256 run on two
 // cores at once; below it a goroutine costs more than it saves.
 const parallelHashMin = 256 << 10
@@ -40,11 +51,15 @@ func (h *Hasher) Write(p []byte) (int, error) {
 			h.sha256.Write(p)
 			close(done)
 		}()
-		h.md5.Write(p)
+		if h.md5 != nil {
+			h.md5.Write(p)
+		}
 		h.crc = crc32.Update(h.crc, castagnoli, p)
 		<-done
 	} else {
-		h.md5.Write(p)
+		if h.md5 != nil {
+			h.md5.Write(p)
+		}
 		h.sha256.Write(p)
 		h.crc = crc32.Update(h.crc, castagnoli, p)
 	}
@@ -55,8 +70,14 @@ func (h *Hasher) Write(p []byte) (int, error) {
 // Size returns the bytes hashed so far.
 func (h *Hasher) Size() int64 { return h.n }
 
-// MD5 returns the raw MD5 of what was written.
-func (h *Hasher) MD5() []byte { return h.md5.Sum(nil) }
+// MD5 returns the raw MD5 of what was written, or nil if the hasher skips
+// it.
+func (h *Hasher) MD5() []byte {
+	if h.md5 == nil {
+		return nil
+	}
+	return h.md5.Sum(nil)
+}
 
 // SHA256 returns the raw SHA-256 of what was written.
 func (h *Hasher) SHA256() []byte { return h.sha256.Sum(nil) }
@@ -64,14 +85,14 @@ func (h *Hasher) SHA256() []byte { return h.sha256.Sum(nil) }
 // CRC32C returns the Castagnoli CRC32 of what was written.
 func (h *Hasher) CRC32C() uint32 { return h.crc }
 
-// Sums returns the hex MD5 and SHA-256.
+// Sums returns the hex MD5 ("" if skipped) and SHA-256.
 func (h *Hasher) Sums() (md5hex, sha256hex string) {
 	return hex.EncodeToString(h.MD5()), hex.EncodeToString(h.SHA256())
 }
 
 // HashState is a Hasher's saved state, small enough for a heartbeat.
 type HashState struct {
-	MD5    []byte `json:"md5"`
+	MD5    []byte `json:"md5,omitempty"` // nil: the hasher skips MD5
 	SHA256 []byte `json:"sha256"`
 	CRC32C uint32 `json:"crc32c"`
 	Size   int64  `json:"size"`
@@ -79,9 +100,12 @@ type HashState struct {
 
 // State saves the hasher's state.
 func (h *Hasher) State() (HashState, error) {
-	m, err := h.md5.(encoding.BinaryMarshaler).MarshalBinary()
-	if err != nil {
-		return HashState{}, fmt.Errorf("save md5 state: %w", err)
+	var m []byte
+	if h.md5 != nil {
+		var err error
+		if m, err = h.md5.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
+			return HashState{}, fmt.Errorf("save md5 state: %w", err)
+		}
 	}
 	s, err := h.sha256.(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
@@ -93,7 +117,9 @@ func (h *Hasher) State() (HashState, error) {
 // RestoreHasher returns a Hasher continuing from st.
 func RestoreHasher(st HashState) (*Hasher, error) {
 	h := NewHasher()
-	if err := h.md5.(encoding.BinaryUnmarshaler).UnmarshalBinary(st.MD5); err != nil {
+	if st.MD5 == nil {
+		h.md5 = nil
+	} else if err := h.md5.(encoding.BinaryUnmarshaler).UnmarshalBinary(st.MD5); err != nil {
 		return nil, fmt.Errorf("restore md5 state: %w", err)
 	}
 	if err := h.sha256.(encoding.BinaryUnmarshaler).UnmarshalBinary(st.SHA256); err != nil {

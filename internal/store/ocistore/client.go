@@ -293,7 +293,7 @@ func buildProvider(cfg Config) (common.ConfigurationProvider, string, error) {
 			return nil, desc, &store.Error{Store: "oci", Op: "configure", Class: store.Permanent,
 				Err: fmt.Errorf("%w: %w", store.ErrPermission, compact(err)), Hint: "check " + desc}
 		}
-		return p, desc, nil
+		return &cachedKeyProvider{ConfigurationProvider: p}, desc, nil
 	case AuthInstancePrincipal:
 		desc := "the instance principal of this compute instance"
 		p, err := auth.InstancePrincipalConfigurationProvider()

@@ -27,6 +27,7 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 	if in.Shard.ShardID == "" || in.Shard.Prefix == "" {
 		return CopyBatchResult{}, inputError("copy batch %d: the shard id and prefix must be set", in.Batch)
 	}
+	a.applyLimits(in.Limits)
 	s, err := a.session(ctx, in.Shard)
 	if err != nil {
 		return CopyBatchResult{}, err

@@ -23,6 +23,7 @@ const deltaChunk = 500
 // "keep" keeps it; both are recorded. The records go to delta-NNNNN.json
 // (NNNNN = in.Round; the final delta needs a round number of its own).
 func (a *Activities) DeltaRound(ctx context.Context, in DeltaInput) (DeltaResult, error) {
+	a.applyLimits(in.Limits)
 	s, err := a.session(ctx, in.Shard)
 	if err != nil {
 		return DeltaResult{}, err

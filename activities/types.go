@@ -77,6 +77,15 @@ type ShardSize struct {
 	Bytes   int64  `json:"bytes"`
 }
 
+// RateLimits are a migration's copy rates, applied by the worker that runs
+// the activity to its engine (per worker; 0 = unlimited). They travel with
+// each copying activity so that an operator's change applies from the next
+// batch or round on.
+type RateLimits struct {
+	BytesPerSecond    float64 `json:"bytesPerSecond,omitempty"`
+	RequestsPerSecond float64 `json:"requestsPerSecond,omitempty"`
+}
+
 // CopyBatchInput copies the page of the shard's objects after Cursor.
 type CopyBatchInput struct {
 	Shard   ShardRef  `json:"shard"`
@@ -84,6 +93,8 @@ type CopyBatchInput struct {
 	Cursor  string    `json:"cursor"`  // last key of the previous batch; "" = start
 	Limit   int       `json:"limit"`   // objects per batch
 	StartAt time.Time `json:"startAt"` // the plan's start, for age filters
+	// Limits, if set, become the worker's copy rates from this batch on.
+	Limits *RateLimits `json:"limits,omitempty"`
 }
 
 // CopyBatchResult is one batch's outcome. The cursor advances to
@@ -127,6 +138,8 @@ type DeltaInput struct {
 	Shard ShardRef `json:"shard"`
 	Round int      `json:"round"`
 	Final bool     `json:"final"` // the final delta, during the freeze
+	// Limits, if set, become the worker's copy rates from this round on.
+	Limits *RateLimits `json:"limits,omitempty"`
 }
 
 // DeltaResult is one round's change count.

@@ -58,6 +58,19 @@ func (m *migration) setHandlers(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetRateLimits,
+		func(ctx workflow.Context, req RateLimitsRequest) (MigrationStatus, error) {
+			m.action(ctx, req.String(), req.OperatorRequest)
+			m.in.Settings.BytesPerSecond, m.in.Settings.RequestsPerSecond = req.BytesPerSecond, req.RequestsPerSecond
+			m.forward(ctx, SignalShardRateLimits, req)
+			return m.status(workflow.Now(ctx)), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req RateLimitsRequest) error {
+			return m.validate(UpdateSetRateLimits, req.validate(), false, "")
+		}})
+	if err != nil {
+		return err
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetBatchSize,
 		func(ctx workflow.Context, req BatchSizeRequest) (MigrationStatus, error) {
 			m.action(ctx, fmt.Sprintf("set-batch-size %d→%d", m.in.Settings.BatchSize, req.BatchSize), req.OperatorRequest)

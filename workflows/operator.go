@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -32,6 +33,28 @@ func (r OperatorRequest) check() error {
 type BatchSizeRequest struct {
 	OperatorRequest
 	BatchSize int `json:"batchSize"`
+}
+
+// RateLimitsRequest changes the copy rates from the next batch or round
+// on. The rates apply per worker; 0 means unlimited.
+type RateLimitsRequest struct {
+	OperatorRequest
+	BytesPerSecond    float64 `json:"bytesPerSecond"`
+	RequestsPerSecond float64 `json:"requestsPerSecond"`
+}
+
+func (r RateLimitsRequest) validate() error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	if r.BytesPerSecond < 0 || r.RequestsPerSecond < 0 {
+		return fmt.Errorf("rates must be 0 (unlimited) or more, not %g bytes/s and %g requests/s", r.BytesPerSecond, r.RequestsPerSecond)
+	}
+	return nil
+}
+
+func (r RateLimitsRequest) String() string {
+	return fmt.Sprintf("set-rate-limits %g bytes/s, %g requests/s", r.BytesPerSecond, r.RequestsPerSecond)
 }
 
 // WindowRequest changes the migration's window of shards in flight.

@@ -22,6 +22,10 @@ type ShardSettings struct {
 	Approval       string        `json:"approval"` // "auto" or "manual"
 	SoakRetention  time.Duration `json:"soakRetention"`
 	PurgeEnabled   bool          `json:"purgeEnabled"`
+	// BytesPerSecond and RequestsPerSecond are the copy rates (per worker;
+	// 0 = unlimited), changeable live with UpdateSetRateLimits.
+	BytesPerSecond    float64 `json:"bytesPerSecond,omitempty"`
+	RequestsPerSecond float64 `json:"requestsPerSecond,omitempty"`
 	// StartAt is the plan's start time, fixed once, for age filters.
 	StartAt time.Time `json:"startAt"`
 	// SourceLocation and DestinationLocation prefix the shard's prefix to
@@ -52,6 +56,8 @@ func SettingsFromPlan(p *plan.Plan, startAt time.Time) ShardSettings {
 		Approval:            string(p.Cutover.Approval),
 		SoakRetention:       p.Soak.Retention.D(),
 		PurgeEnabled:        p.Purge.Enabled,
+		BytesPerSecond:      float64(p.Limits.BytesPerSecond),
+		RequestsPerSecond:   p.Limits.RequestsPerSecond,
 		StartAt:             startAt.UTC(),
 		SourceLocation:      "s3://" + p.Sources.Primary.Bucket + "/",
 		DestinationLocation: "oci://" + ns + "/" + p.Destination.Bucket + "/",

@@ -69,6 +69,8 @@ const (
 	UpdateRollback = "rollback"
 	// UpdateSetBatchSize changes the objects per batch. Arg BatchSizeRequest.
 	UpdateSetBatchSize = "set-batch-size"
+	// UpdateSetRateLimits changes the copy rates. Arg RateLimitsRequest.
+	UpdateSetRateLimits = "set-rate-limits"
 
 	// SignalShardPause, SignalShardResume and SignalShardBatchSize carry a
 	// migration-wide operator action to a shard (args OperatorRequest,
@@ -77,6 +79,8 @@ const (
 	SignalShardPause     = "migration-pause"
 	SignalShardResume    = "migration-resume"
 	SignalShardBatchSize = "migration-batch-size"
+	// SignalShardRateLimits carries a RateLimitsRequest from the migration.
+	SignalShardRateLimits = "migration-rate-limits"
 )
 
 // ShardWorkflowID returns the workflow id of a migration's shard.

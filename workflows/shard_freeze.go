@@ -140,7 +140,7 @@ func (s *shard) frozen(ctx workflow.Context) error {
 		s.cp.FrozenAt = workflow.Now(fctx)
 		s.cp.DeltaRounds++
 		var dr activities.DeltaResult
-		din := activities.DeltaInput{Shard: s.ref(), Round: s.cp.DeltaRounds, Final: true}
+		din := activities.DeltaInput{Shard: s.ref(), Round: s.cp.DeltaRounds, Final: true, Limits: s.limits()}
 		if err := workflow.ExecuteActivity(withCopy(fctx), activities.DeltaRoundName, din).Get(fctx, &dr); err != nil {
 			return fmt.Errorf("final delta: %w", err)
 		}

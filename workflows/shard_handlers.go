@@ -62,6 +62,20 @@ func (s *shard) setHandlers(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetRateLimits,
+		func(ctx workflow.Context, req RateLimitsRequest) (ShardStatus, error) {
+			s.applyRateLimits(ctx, req)
+			return s.status(), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req RateLimitsRequest) error {
+			if err := s.validateRateLimits(req); err != nil {
+				return fmt.Errorf("%s shard %s: %w", UpdateSetRateLimits, s.in.ShardID, err)
+			}
+			return nil
+		}})
+	if err != nil {
+		return err
+	}
 	s.listenSignals(ctx)
 	return nil
 }
@@ -73,6 +87,7 @@ func (s *shard) listenSignals(ctx workflow.Context) {
 		pause := workflow.GetSignalChannel(ctx, SignalShardPause)
 		resume := workflow.GetSignalChannel(ctx, SignalShardResume)
 		batch := workflow.GetSignalChannel(ctx, SignalShardBatchSize)
+		rates := workflow.GetSignalChannel(ctx, SignalShardRateLimits)
 		for {
 			sel := workflow.NewSelector(ctx)
 			sel.AddReceive(pause, func(c workflow.ReceiveChannel, _ bool) {
@@ -96,6 +111,13 @@ func (s *shard) listenSignals(ctx workflow.Context) {
 				c.Receive(ctx, &r)
 				if s.validateBatchSize(r) == nil {
 					s.applyBatchSize(ctx, r)
+				}
+			})
+			sel.AddReceive(rates, func(c workflow.ReceiveChannel, _ bool) {
+				var r RateLimitsRequest
+				c.Receive(ctx, &r)
+				if s.validateRateLimits(r) == nil {
+					s.applyRateLimits(ctx, r)
 				}
 			})
 			sel.Select(ctx)
@@ -212,4 +234,16 @@ func (s *shard) validateBatchSize(req BatchSizeRequest) error {
 func (s *shard) applyBatchSize(ctx workflow.Context, req BatchSizeRequest) {
 	s.action(ctx, fmt.Sprintf("set-batch-size %d→%d", s.in.Settings.BatchSize, req.BatchSize), req.OperatorRequest)
 	s.in.Settings.BatchSize = req.BatchSize
+}
+
+func (s *shard) validateRateLimits(req RateLimitsRequest) error {
+	if err := req.validate(); err != nil {
+		return err
+	}
+	return s.notDone()
+}
+
+func (s *shard) applyRateLimits(ctx workflow.Context, req RateLimitsRequest) {
+	s.action(ctx, req.String(), req.OperatorRequest)
+	s.in.Settings.BytesPerSecond, s.in.Settings.RequestsPerSecond = req.BytesPerSecond, req.RequestsPerSecond
 }

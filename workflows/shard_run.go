@@ -132,7 +132,7 @@ func (s *shard) copying(ctx workflow.Context) error {
 			return err
 		}
 		in := activities.CopyBatchInput{Shard: s.ref(), Batch: s.cp.Batches, Cursor: s.cp.Cursor,
-			Limit: s.in.Settings.BatchSize, StartAt: s.in.Settings.StartAt}
+			Limit: s.in.Settings.BatchSize, StartAt: s.in.Settings.StartAt, Limits: s.limits()}
 		var res activities.CopyBatchResult
 		if err := workflow.ExecuteActivity(withCopy(ctx), activities.CopyBatchName, in).Get(ctx, &res); err != nil {
 			return fmt.Errorf("copy batch %d after %q: %w", in.Batch, in.Cursor, err)
@@ -233,7 +233,7 @@ func (s *shard) catchingUp(ctx workflow.Context) error {
 		s.cp.RoundsSinceReset++
 		start := workflow.Now(ctx)
 		var dr activities.DeltaResult
-		in := activities.DeltaInput{Shard: s.ref(), Round: s.cp.DeltaRounds}
+		in := activities.DeltaInput{Shard: s.ref(), Round: s.cp.DeltaRounds, Limits: s.limits()}
 		if err := workflow.ExecuteActivity(withCopy(ctx), activities.DeltaRoundName, in).Get(ctx, &dr); err != nil {
 			return fmt.Errorf("delta round %d: %w", in.Round, err)
 		}
@@ -384,4 +384,9 @@ func addCounts(a, b activities.Counts) activities.Counts {
 	a.BytesSent += b.BytesSent
 	a.BytesResent += b.BytesResent
 	return a
+}
+
+// limits are the copy rates the next copying activity applies.
+func (s *shard) limits() *activities.RateLimits {
+	return &activities.RateLimits{BytesPerSecond: s.in.Settings.BytesPerSecond, RequestsPerSecond: s.in.Settings.RequestsPerSecond}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/routing"
 )
 
@@ -315,6 +316,27 @@ func (s *shardSuite) TestRollbackRejectedWhileCopying() {
 	s.Equal(before.TransitionCount, after.TransitionCount, "a rejected Update changes nothing")
 	s.NoError(good.err)
 	s.Equal(5, f.copies[len(f.copies)-1].Limit, "the new batch size applies from the next batch")
+}
+
+// Rate limits change live: a bad request is refused, a good one reaches the
+// next copying activity.
+func (s *shardSuite) TestSetRateLimitsLive() {
+	env, f := shardEnv(s.T(), &s.WorkflowTestSuite)
+	f.copyFlaky[0] = 1
+	var bad, good *updRes
+	env.RegisterDelayedCallback(func() {
+		bad = update(env, UpdateSetRateLimits, RateLimitsRequest{OperatorRequest: ops, BytesPerSecond: -1})
+		good = update(env, UpdateSetRateLimits, RateLimitsRequest{OperatorRequest: ops, BytesPerSecond: 1 << 20, RequestsPerSecond: 50})
+	}, 500*time.Millisecond)
+	env.ExecuteWorkflow(ShardWorkflow, shardInput())
+	s.NoError(env.GetWorkflowError())
+	s.ErrorContains(bad.err, "rates must be 0 (unlimited) or more")
+	s.NoError(good.err)
+	first, last := f.copies[0], f.copies[len(f.copies)-1]
+	s.Equal(0.0, first.Limits.BytesPerSecond, "before the change: the plan's rates (unlimited here)")
+	s.Equal(activities.RateLimits{BytesPerSecond: 1 << 20, RequestsPerSecond: 50}, *last.Limits, "after it: the new rates")
+	s.Require().NotEmpty(f.deltas)
+	s.Equal(float64(1<<20), f.deltas[0].Limits.BytesPerSecond, "delta rounds carry them too")
 }
 
 // Cancel during a freeze aborts uploads and returns routing to the source.

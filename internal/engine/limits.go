@@ -50,6 +50,17 @@ func (l *Limiter) SetRequestsPerSecond(v float64) {
 	l.requests.SetLimit(limitOf(v))
 }
 
+// Limits returns the current limits (0 = unlimited).
+func (l *Limiter) Limits() (bytesPerSec, requestsPerSec float64) {
+	val := func(r rate.Limit) float64 {
+		if r == rate.Inf {
+			return 0
+		}
+		return float64(r)
+	}
+	return val(l.bytes.Limit()), val(l.requests.Limit())
+}
+
 // Request waits for one request's token.
 func (l *Limiter) Request(ctx context.Context) error {
 	if l == nil {

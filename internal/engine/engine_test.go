@@ -377,3 +377,36 @@ func TestOutcomes(t *testing.T) {
 	_, err = dst.Head(ctx, "o/cold")
 	assert.True(t, errors.Is(err, store.ErrNotFound))
 }
+
+// TestDroppedConnectionMidBody cuts the source's response body once, in a
+// single-part object and in a multipart one: the single PUT retries the
+// object, the multipart stream reopens where it stopped (pinned to the same
+// ETag), and both arrive intact.
+func TestDroppedConnectionMidBody(t *testing.T) {
+	for _, d := range directions(t, nil) {
+		t.Run(d.name, func(t *testing.T) {
+			rec := &observe.Recorder{}
+			e := newEngine(t, rec, nil)
+			small := content(31, 512<<10)
+			big := content(32, 3*partSize+77)
+			so := put(t, d.src, "drop/small", small, store.Metadata{})
+			bo := put(t, d.src, "drop/big", big, store.Metadata{})
+			t.Cleanup(d.srcFaults.Clear)
+
+			d.srcFaults.Set(faults.Rule{Op: "get", KeyPrefix: "drop/small", DropAfter: 100 << 10, Count: 1})
+			r := e.Copy(context.Background(), d.src, d.dst, so, engine.CopyOptions{})
+			require.Equal(t, engine.Copied, r.Outcome, r.Error)
+			assert.Equal(t, 1, d.srcFaults.Fired("get"), "the connection was cut")
+			assert.Equal(t, sha(small), sha(readAll(t, d.dst, so.Key)))
+
+			d.srcFaults.Set(faults.Rule{Op: "get", KeyPrefix: "drop/big", DropAfter: partSize + 12345, Count: 1})
+			before := rec.Count(observe.Retry)
+			r = e.Copy(context.Background(), d.src, d.dst, bo, engine.CopyOptions{})
+			require.Equal(t, engine.Copied, r.Outcome, r.Error)
+			assert.Greater(t, rec.Count(observe.Retry), before, "the stream was reopened")
+			assert.Equal(t, int64(len(big)), r.BytesSent, "no part was sent twice")
+			assert.Equal(t, sha(big), r.SHA256)
+			assert.Equal(t, sha(big), sha(readAll(t, d.dst, bo.Key)))
+		})
+	}
+}

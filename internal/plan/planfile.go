@@ -1,0 +1,193 @@
+package plan
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FileProblem is one thing wrong with a plan file, located in it.
+type FileProblem struct {
+	// File is the file's name as given to Parse or ParseFile.
+	File string `json:"file"`
+	// Line and Column are 1-based; 0 means unknown (Column 0 is left out
+	// of the formatted problem).
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	// Field is the field's path ("shards.prefixes[3]"), or "" for a
+	// syntax error.
+	Field string `json:"field,omitempty"`
+	// Message says what is wrong. It never holds a secret value.
+	Message string `json:"message"`
+	// Hint says what to do about it.
+	Hint string `json:"hint,omitempty"`
+}
+
+// String formats p as "file:line:col: field: message (hint)".
+func (p FileProblem) String() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
+		if p.Column > 0 {
+			fmt.Fprintf(&b, ":%d", p.Column)
+		}
+	}
+	b.WriteString(": ")
+	if p.Field != "" {
+		b.WriteString(p.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	if p.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(p.Hint)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// FileError lists every problem found in a plan file, each with its
+// position. It wraps ErrInvalid, so errors.Is(err, plan.ErrInvalid) holds
+// for malformed YAML, wrong types, unknown keys and invalid values alike.
+type FileError struct {
+	Problems []FileProblem `json:"problems"`
+}
+
+// Error prints one "file:line:col: field: message (hint)" per line.
+func (e *FileError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns ErrInvalid.
+func (e *FileError) Unwrap() error { return ErrInvalid }
+
+// ParseOptions tune ParseWith.
+type ParseOptions struct {
+	// Lookup, when set, also checks that every secret reference resolves
+	// (ValidateSecrets), reporting each unresolvable one at its position.
+	// Only workers, which hold the credentials, should set it. Values are
+	// never kept or reported.
+	Lookup func(string) (string, bool)
+}
+
+// ParseFile reads the plan file at path (YAML, or JSON, which is YAML)
+// and returns it normalized and validated. Any problem, from malformed
+// YAML to an invalid value, is returned as a *FileError whose problems
+// carry path:line:column, the field and a hint. A file that cannot be
+// read is returned as the *fs.PathError.
+func ParseFile(path string) (*Plan, error) {
+	return ParseFileWith(path, ParseOptions{})
+}
+
+// ParseFileWith is ParseFile with options.
+func ParseFileWith(path string, opts ParseOptions) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	return ParseWith(path, data, opts)
+}
+
+// Parse decodes the plan document data, strictly, and returns it
+// normalized and validated; name labels positions in errors (usually the
+// file's path). See ParseFile.
+func Parse(name string, data []byte) (*Plan, error) {
+	return ParseWith(name, data, ParseOptions{})
+}
+
+// ParseWith is Parse with options.
+func ParseWith(name string, data []byte, opts ParseOptions) (*Plan, error) {
+	root, err := parseNode(name, data)
+	if err != nil {
+		return nil, err
+	}
+	idx := newPosIndex(root)
+	var fps []FileProblem
+	checkNode(root, planType, "", idx, func(n *yaml.Node, field, msg, hint string) {
+		fps = append(fps, FileProblem{File: name, Line: n.Line, Column: n.Column, Field: field, Message: msg, Hint: hint})
+	})
+	if len(fps) > 0 {
+		return nil, &FileError{Problems: fps}
+	}
+
+	// The walk above found every structural problem; a strict decode is
+	// kept as a safety net and its errors located by line.
+	var p Plan
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		return nil, &FileError{Problems: yamlProblems(name, data, err)}
+	}
+	p.Normalize()
+	verr := p.Validate()
+	if verr == nil && opts.Lookup != nil {
+		verr = p.ValidateSecrets(opts.Lookup)
+	}
+	if verr != nil {
+		return nil, locate(name, idx, verr)
+	}
+	return &p, nil
+}
+
+// parseNode parses data into its single YAML document's root node.
+func parseNode(name string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &FileError{Problems: []FileProblem{{File: name, Line: 1, Message: "the plan is empty",
+				Hint: "start from examples/us-users-to-oci.yaml"}}}
+		}
+		return nil, &FileError{Problems: yamlProblems(name, data, err)}
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		return nil, &FileError{Problems: []FileProblem{{File: name, Line: next.Line, Column: next.Column,
+			Message: "a second YAML document follows the plan", Hint: "a plan file holds one plan; remove the '---' and what follows, or split the file"}}}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, &FileError{Problems: yamlProblems(name, data, err)}
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return nil, &FileError{Problems: []FileProblem{{File: name, Line: 1, Message: "the plan is empty",
+				Hint: "start from examples/us-users-to-oci.yaml"}}}
+		}
+		root = root.Content[0]
+	}
+	if isNull(root) {
+		return nil, &FileError{Problems: []FileProblem{{File: name, Line: root.Line, Column: root.Column,
+			Message: "the plan is empty", Hint: "start from examples/us-users-to-oci.yaml"}}}
+	}
+	return root, nil
+}
+
+// locate gives each problem of a *ValidationError the position of its
+// field (or of its nearest written parent).
+func locate(name string, idx *posIndex, err error) error {
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	fps := make([]FileProblem, 0, len(ve.Problems))
+	for _, p := range ve.Problems {
+		line, col := idx.find(p.Field)
+		fps = append(fps, FileProblem{File: name, Line: line, Column: col, Field: p.Field, Message: p.Message, Hint: p.Hint})
+	}
+	slices.SortStableFunc(fps, func(a, b FileProblem) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	return &FileError{Problems: fps}
+}

@@ -1,0 +1,140 @@
+package report
+
+import (
+	"time"
+
+	"github.com/ocimove/ocimove/activities"
+	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/routing"
+)
+
+// MigrationInfo describes the migration as a whole: what the plan says and
+// what the migration's status query returns.
+type MigrationInfo struct {
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	State string `json:"state,omitempty"` // the migration workflow's state, e.g. "Running"
+
+	// Source is the primary bucket; Copies the replicas and backups.
+	Source Location   `json:"source"`
+	Copies []Location `json:"copies,omitempty"`
+	// Destination is the OCI bucket; ManifestBucket holds the manifests.
+	Destination    Location `json:"destination"`
+	ManifestBucket string   `json:"manifestBucket,omitempty"`
+	AllowedRegions []string `json:"allowedRegions,omitempty"`
+
+	VerificationMode string `json:"verificationMode,omitempty"`
+	Approval         string `json:"approval,omitempty"`
+	PurgeEnabled     bool   `json:"purgeEnabled"`
+	PlanFingerprint  string `json:"planFingerprint,omitempty"`
+
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// Actions are migration-level operator actions (window changes,
+	// pauses of the whole migration).
+	Actions []Transition `json:"actions,omitempty"`
+}
+
+// Location is one bucket: where it is and which cloud.
+type Location struct {
+	Name   string `json:"name,omitempty"` // a copy's name
+	Role   string `json:"role,omitempty"` // primary, replica, backup, destination
+	Cloud  string `json:"cloud"`          // "s3" or "oci"
+	Bucket string `json:"bucket"`
+	Region string `json:"region"`
+	// Namespace is the OCI namespace (oci only).
+	Namespace string `json:"namespace,omitempty"`
+	Endpoint  string `json:"endpoint,omitempty"`
+}
+
+// String formats l as "s3://bucket (region)".
+func (l Location) String() string {
+	return l.Cloud + "://" + l.Bucket + " (" + l.Region + ")"
+}
+
+// ShardInfo is what a shard's status query returns (workflows.ShardStatus),
+// in this package's own types.
+type ShardInfo struct {
+	ShardID string `json:"shardId"`
+	Prefix  string `json:"prefix"`
+	State   string `json:"state"`
+	// Counts are the workflow's counters.
+	Counts activities.Counts `json:"counts"`
+
+	Batches     int `json:"batches"`
+	DeltaRounds int `json:"deltaRounds"`
+	Recopies    int `json:"recopies"`
+	Freezes     int `json:"freezes"`
+	Rollbacks   int `json:"rollbacks"`
+
+	RouteState   string `json:"routeState,omitempty"`
+	RouteVersion int64  `json:"routeVersion"`
+	RouteOp      string `json:"routeOp,omitempty"`
+
+	FrozenAt  time.Time `json:"frozenAt,omitzero"`
+	CutoverAt time.Time `json:"cutoverAt,omitzero"`
+	SoakUntil time.Time `json:"soakUntil,omitzero"`
+	Purged    int64     `json:"purged"`
+
+	FailedFrom  string   `json:"failedFrom,omitempty"`
+	LastError   string   `json:"lastError,omitempty"`
+	ProblemKeys []string `json:"problemKeys,omitempty"`
+
+	// Transitions are the recorded state changes and operator actions
+	// (who, why, when), oldest first. TransitionCount is their total,
+	// which exceeds len(Transitions) when the oldest were dropped.
+	Transitions     []Transition `json:"transitions,omitempty"`
+	TransitionCount int          `json:"transitionCount"`
+
+	// Routes is the routing target's history of the shard, when the
+	// caller can read it (fileroute, pgroute). Without it the routing
+	// changes are derived from the transitions.
+	Routes []routing.HistoryEntry `json:"routes,omitempty"`
+}
+
+// Transition is one recorded change of a shard (workflows.Transition): a
+// state change, or an operator action that kept the state (From == To and
+// Action set).
+type Transition struct {
+	From   string    `json:"from,omitempty"`
+	To     string    `json:"to,omitempty"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Reason string    `json:"reason"`
+	Action string    `json:"action,omitempty"`
+}
+
+// SystemActor is the actor of the transitions the workflow makes on its
+// own (workflows.SystemActor); any other actor is an operator.
+const SystemActor = "workflow"
+
+// MigrationInfoFromPlan fills the plan's part of a MigrationInfo: id,
+// name, source and destination locations, allowed regions, modes. p
+// should be normalized (plan.ParseFile returns it so).
+func MigrationInfoFromPlan(p *plan.Plan) MigrationInfo {
+	pr := p.Sources.Primary
+	info := MigrationInfo{
+		ID:   p.ID,
+		Name: p.Name,
+		Source: Location{Role: "primary", Cloud: "s3", Bucket: pr.Bucket, Region: pr.Region,
+			Endpoint: pr.Endpoint},
+		Destination: Location{Role: "destination", Cloud: "oci", Bucket: p.Destination.Bucket,
+			Region: p.Destination.Region, Namespace: p.Destination.Namespace, Endpoint: p.Destination.Endpoint},
+		ManifestBucket:   p.Destination.ManifestBucket,
+		AllowedRegions:   append([]string(nil), p.Residency.AllowedRegions...),
+		VerificationMode: string(p.Verification.Mode),
+		Approval:         string(p.Cutover.Approval),
+		PurgeEnabled:     p.Purge.Enabled,
+		PlanFingerprint:  p.Fingerprint(),
+	}
+	for _, c := range p.Sources.Copies {
+		l := Location{Name: c.Name, Role: string(c.Role)}
+		switch {
+		case c.S3 != nil:
+			l.Cloud, l.Bucket, l.Region, l.Endpoint = "s3", c.S3.Bucket, c.S3.Region, c.S3.Endpoint
+		case c.OCI != nil:
+			l.Cloud, l.Bucket, l.Region, l.Namespace, l.Endpoint = "oci", c.OCI.Bucket, c.OCI.Region, c.OCI.Namespace, c.OCI.Endpoint
+		}
+		info.Copies = append(info.Copies, l)
+	}
+	return info
+}

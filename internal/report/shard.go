@@ -1,0 +1,270 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ocimove/ocimove/activities"
+	"github.com/ocimove/ocimove/internal/engine"
+	"github.com/ocimove/ocimove/internal/manifest"
+	"github.com/ocimove/ocimove/internal/store"
+)
+
+// openManifests opens the manifest store read-only: its residency check
+// refuses every write.
+func openManifests(st store.Store, root string) (*manifest.Store, error) {
+	ms, err := manifest.New(st, root, func(string) bool { return false })
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return ms, nil
+}
+
+func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardReport, error) {
+	sr := &ShardReport{ShardID: si.ShardID, Prefix: si.Prefix, State: si.State, LastError: si.LastError,
+		Status: si.Counts, Outcomes: map[string]int64{},
+		Verification: Verification{SourceChecks: map[string]int64{}, DestChecks: map[string]int64{}},
+		Route:        RouteNow{State: si.RouteState, Version: si.RouteVersion, OperationID: si.RouteOp}}
+
+	keys, err := ms.ListKeys(ctx, manifest.ShardDir(ms.Root(), si.ShardID))
+	if err != nil {
+		return nil, err
+	}
+	refs, err := ms.ShardManifests(ctx, si.ShardID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		switch r.Kind {
+		case manifest.KindBatch:
+			sr.Manifests.Batches++
+		case manifest.KindRecopy:
+			sr.Manifests.Recopies++
+		case manifest.KindDelta:
+			sr.Manifests.Deltas++
+		}
+	}
+	merged, err := ms.Merge(ctx, si.ShardID)
+	if err != nil {
+		return nil, err
+	}
+	sr.addEntries(merged.Sorted())
+
+	for _, k := range keys {
+		base := path.Base(k)
+		switch {
+		case strings.HasPrefix(base, "verify-") && strings.HasSuffix(base, ".json"):
+			var rec activities.VerifyRecord
+			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
+				return nil, err
+			}
+			sr.Verification.Runs = append(sr.Verification.Runs, VerifyRun{Mode: rec.Mode, Checked: rec.Checked, Mismatches: rec.Mismatches})
+			for _, p := range rec.Problems {
+				sr.Mismatches.add(ObjectIssue{Key: p.Key, Reason: p.Problem, Where: base})
+			}
+		case base == manifest.FinalVerifyName:
+			var rec activities.FinalVerifyRecord
+			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
+				return nil, err
+			}
+			res := rec.Result
+			sr.Verification.Final = &FinalVerify{OK: res.OK, FrozenAt: rec.FrozenAt, Objects: res.Objects,
+				Missing: res.Missing, Extra: res.Extra, Mismatched: res.Mismatched,
+				ModifiedAfterFreeze: res.ModifiedAfter, KeptDeleted: len(rec.KeptDeleted)}
+			for _, p := range rec.Problems {
+				sr.Mismatches.add(ObjectIssue{Key: p.Key, Reason: p.Problem, Where: base})
+			}
+		case base == manifest.ReverseSyncName:
+			var es []manifest.Entry
+			if err := ms.ReadJSON(ctx, k, &es); err != nil {
+				return nil, err
+			}
+			rs := &ReverseSync{}
+			for _, e := range es {
+				rs.Objects++
+				switch {
+				case e.Outcome == engine.Failed:
+					rs.Failed++
+				case e.Verifiable():
+					rs.Copied++
+					if e.DestCheck != "" || e.SHA256 != "" {
+						rs.Verified++
+					}
+				}
+			}
+			sr.ReverseSync = rs
+		case base == manifest.PurgeName:
+			var rec activities.PurgeRecord
+			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
+				return nil, err
+			}
+			p := &Purge{}
+			for _, c := range rec.Copies {
+				pc := PurgedCopy{Name: c.Name, Store: c.Store}
+				for _, d := range c.Deleted {
+					switch {
+					case d.DeleteMarker:
+						pc.DeleteMarkers++
+					case d.VersionID != "":
+						pc.Versions++
+					default:
+						pc.Objects++
+					}
+					p.Total++
+				}
+				p.Copies = append(p.Copies, pc)
+			}
+			sr.Purge = p
+		}
+	}
+	slices.SortFunc(sr.Verification.Runs, func(a, b VerifyRun) int { return strings.Compare(a.Mode, b.Mode) })
+
+	sr.Transitions = si.Transitions
+	for _, t := range si.Transitions {
+		if t.Action != "" || (t.Actor != "" && t.Actor != SystemActor) {
+			sr.OperatorActions = append(sr.OperatorActions, t)
+		}
+	}
+	sr.Timings = timings(si)
+	sr.Timings.CopyTime = sr.copyTime
+	if len(si.Routes) > 0 {
+		sr.RoutingChanges = routeFromHistory(si.Routes)
+	} else {
+		sr.RoutingChanges = routeFromTransitions(si.Transitions)
+	}
+	return sr, nil
+}
+
+// addEntries counts the merged entries of the shard.
+func (sr *ShardReport) addEntries(es []manifest.Entry) {
+	for _, e := range es {
+		sr.Objects++
+		sr.Outcomes[string(e.Outcome)]++
+		sr.BytesSent += e.BytesSent
+		sr.copyTime += e.Duration
+		if e.Deleted != "" {
+			if sr.Deleted == nil {
+				sr.Deleted = map[string]int64{}
+			}
+			sr.Deleted[e.Deleted]++
+		}
+		if e.Present() {
+			sr.Bytes += e.Size
+		}
+		if e.SourceCheck != "" {
+			sr.Verification.SourceChecks[e.SourceCheck]++
+		}
+		if e.DestCheck != "" {
+			sr.Verification.DestChecks[e.DestCheck]++
+		}
+		issue := ObjectIssue{Key: e.Key, Size: e.Size, Reason: e.Error, Class: string(e.ErrorClass)}
+		switch e.Outcome {
+		case engine.Failed:
+			if issue.Reason == "" {
+				issue.Reason = "failed (no reason recorded)"
+			}
+			sr.Failed.add(issue)
+		case engine.SourceGone:
+			if issue.Reason == "" {
+				issue.Reason = "deleted at the source before it could be read"
+			}
+			sr.SourceGone.add(issue)
+		case engine.UnsupportedName:
+			if issue.Reason == "" {
+				issue.Reason = "the key holds a character the destination cannot store (LF, CR or NUL)"
+			}
+			sr.Unsupported.add(issue)
+		case engine.Archived:
+			if issue.Reason == "" {
+				issue.Reason = "in a cold storage class; restore it at the source, then retry the shard"
+			}
+			sr.Archived.add(issue)
+		}
+	}
+}
+
+// timings derives a shard's moments and time per state from its
+// transitions.
+func timings(si ShardInfo) Timings {
+	t := Timings{FrozenAt: si.FrozenAt, CutoverAt: si.CutoverAt, SoakUntil: si.SoakUntil}
+	var changes []Transition
+	for _, tr := range si.Transitions {
+		if tr.From != tr.To || tr.Action == "" {
+			changes = append(changes, tr)
+		}
+	}
+	if len(changes) == 0 {
+		return t
+	}
+	t.Started = changes[0].At
+	t.InState = map[string]time.Duration{}
+	for i, tr := range changes {
+		if i+1 < len(changes) {
+			t.InState[tr.To] += changes[i+1].At.Sub(tr.At)
+		}
+		switch tr.To {
+		case "Frozen":
+			if t.FrozenAt.IsZero() {
+				t.FrozenAt = tr.At
+			}
+		case "CutOver":
+			if t.CutoverAt.IsZero() {
+				t.CutoverAt = tr.At
+			}
+		case "Complete", "RolledBack", "Cancelled":
+			t.Finished = tr.At
+		}
+	}
+	return t
+}
+
+// routeTargets are the routing states the workflow sets on entering a
+// shard state.
+var routeTargets = map[string]string{
+	"Frozen":     "read-only",
+	"CutOver":    "destination",
+	"RolledBack": "source",
+}
+
+// routeFromTransitions derives routing changes from state changes: the
+// freeze sets read-only, cutover the destination, and leaving a freeze
+// (or rolling back) the source.
+func routeFromTransitions(ts []Transition) []RoutingChange {
+	var out []RoutingChange
+	cur := "source"
+	for _, tr := range ts {
+		if tr.From == tr.To {
+			continue
+		}
+		to, ok := routeTargets[tr.To]
+		if !ok && tr.From == "Frozen" && tr.To != "Soaking" {
+			to, ok = "source", true // a freeze that ended without cutover
+		}
+		if tr.To == "RollingBack" {
+			to, ok = "read-only", true // the destination is frozen for the reverse sync
+		}
+		if !ok || to == cur {
+			continue
+		}
+		out = append(out, RoutingChange{At: tr.At, From: cur, To: to, Actor: tr.Actor, Reason: tr.Reason, Source: "transitions"})
+		cur = to
+	}
+	return out
+}
+
+var errNoShard = errors.New("report: no such shard")
+
+// Shard returns the report of the shard with id, or an error.
+func (r *Report) Shard(id string) (*ShardReport, error) {
+	for _, s := range r.Shards {
+		if s.ShardID == id {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s", errNoShard, id)
+}

@@ -1,0 +1,29 @@
+// Command starter is the operator's command for ocimove migrations: plan
+// (a dry run on the workers), start, status (with --watch and -o json),
+// pause, resume, retry-shard, approve, rollback and cancel. It needs no
+// cloud credentials; it talks only to Temporal, configured like the
+// Temporal CLI (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key,
+// profiles). See `starter --help`.
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ocimove/ocimove/internal/cli"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run runs the starter with args and returns its exit code; Ctrl-C or
+// SIGTERM cancels the command in flight (a --watch ends cleanly).
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return cli.Run(ctx, args, stdout, stderr)
+}

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+)
+
+// app is what every subcommand shares: the connection flags, the
+// operator's identity and the output streams.
+type app struct {
+	conn   connFlags
+	as     string
+	out    io.Writer
+	errOut io.Writer
+	// ran is set once a subcommand's own code runs; an error before that
+	// is cobra's (a flag or an argument) and exits with ExitUsage.
+	ran bool
+}
+
+// Run runs the starter with args (without the program name) and returns
+// its exit code; stdout and stderr receive its output.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{out: stdout, errOut: stderr}
+	cmd := a.rootCommand()
+	cmd.SetArgs(args)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := codeOf(err)
+	if !a.ran {
+		code = ExitUsage
+	}
+	if err != errSilent && err.Error() != "" {
+		fmt.Fprintln(stderr, "starter:", err)
+	}
+	return code
+}
+
+// rootCommand builds the command tree.
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "starter",
+		Short: "Plan, start, watch and steer ocimove migrations (S3 → OCI Object Storage on Temporal)",
+		Long: `starter is the operator's command for ocimove migrations. It needs no cloud
+credentials: the workers hold them, and the starter talks only to Temporal.
+
+Exit codes: 0 done; 1 refused or failed (pre-flight problems, an action not
+allowed in the shard's state); 2 bad input (flags, plan file, unknown
+migration or shard); 3 Temporal cannot be reached.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.ran = true
+			return nil
+		},
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	a.conn.register(root.PersistentFlags())
+	root.AddCommand(a.planCommand(), a.startCommand(), a.statusCommand())
+	root.AddCommand(a.operatorCommands()...)
+	root.AddCommand(a.cancelCommand(), a.verifyEvidenceCommand())
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with a message naming the arguments.
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != len(names) {
+			return usageErrorf("%s takes %d argument(s): %v (got %d); see %s --help", cmd.Name(), len(names), names, len(args), cmd.CommandPath())
+		}
+		for i, v := range args {
+			if v == "" {
+				return usageErrorf("%s: %s is empty", cmd.Name(), names[i])
+			}
+		}
+		return nil
+	}
+}
+
+// actor is who acts: --as, else the OS user.
+func (a *app) actor() (string, error) {
+	if a.as != "" {
+		return a.as, nil
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username, nil
+	}
+	if v := os.Getenv("USER"); v != "" {
+		return v, nil
+	}
+	return "", usageErrorf("cannot tell who you are from the OS; say it with --as NAME")
+}
+
+// identity is the Temporal client identity, recorded in history.
+func (a *app) identity() string {
+	who, err := a.actor()
+	if err != nil {
+		who = "unknown"
+	}
+	host, _ := os.Hostname()
+	return "ocimove-starter/" + who + "@" + host
+}
+
+// dial connects to Temporal (see connFlags.dial).
+func (a *app) dial(ctx context.Context) (client.Client, error) {
+	c, _, err := a.conn.dial(ctx, a.identity(), a.errOut)
+	return c, err
+}
+
+// where names the Temporal connection for messages.
+func (a *app) where() string {
+	_, w, err := a.conn.options("", io.Discard)
+	if err != nil {
+		return "Temporal"
+	}
+	return w
+}
+
+var errNoReason = errors.New("--reason is required: say why (it is recorded with your name in the migration's history)")

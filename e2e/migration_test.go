@@ -155,10 +155,13 @@ func TestMigrationSurvivesWorkerKill(t *testing.T) {
 	table := fmt.Sprintf("e2e_routes_%d", time.Now().UnixNano())
 	p := localPlan(env, "e2e-kill", "e2e-src", "e2e-dst", prefixes)
 	p.Cutover.Target = plan.Target{Kind: plan.TargetPostgres, DSNRef: "env:OCIMOVE_ROUTING_DSN", Table: table}
-	p, planPath := writePlan(t, p, dir)
+	p, _ = writePlan(t, p, dir)
+	planJSON, err := p.CanonicalJSON()
+	require.NoError(t, err)
 
 	worker := buildBinary(t, "cmd/worker")
-	args := []string{"--address", srv.Address(), "--task-queue", e2eTaskQueue, "--plan", planPath, "--http-addr", "",
+	// No --plan: the worker loads the plan from the migration workflow.
+	args := []string{"--address", srv.Address(), "--task-queue", e2eTaskQueue, "--http-addr", "",
 		"--max-activities", fmt.Sprint(e2eActivities), "--part-size", fmt.Sprint(e2ePartSize), "--pool-bytes", fmt.Sprint(128 << 20),
 		"--concurrency", "8", "--log-level", "warn"}
 	wenv := []string{"AWS_ACCESS_KEY_ID=" + testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY=" + testenv.S3SecretKey,
@@ -171,7 +174,7 @@ func TestMigrationSurvivesWorkerKill(t *testing.T) {
 	require.NoError(t, err)
 	_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.MigrationWorkflowID(p.ID), TaskQueue: e2eTaskQueue},
 		workflows.MigrationWorkflow, workflows.MigrationInput{
-			MigrationID: p.ID, PlanFingerprint: p.Fingerprint(), Shards: shards, Window: p.EffectiveWindow(),
+			MigrationID: p.ID, PlanFingerprint: p.Fingerprint(), PlanJSON: planJSON, Shards: shards, Window: p.EffectiveWindow(),
 			Settings: workflows.SettingsFromPlan(p, time.Now()),
 		})
 	require.NoError(t, err)

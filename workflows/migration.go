@@ -30,6 +30,9 @@ const (
 const (
 	// MigrationStatusQuery returns a MigrationStatus.
 	MigrationStatusQuery = "status"
+	// MigrationPlanQuery returns the migration's plan as JSON
+	// (MigrationInput.PlanJSON); workers load unknown plans with it.
+	MigrationPlanQuery = "plan"
 	// UpdateSetWindow changes the window live. Arg WindowRequest.
 	UpdateSetWindow = "set-window"
 )
@@ -46,6 +49,10 @@ func MigrationWorkflowID(id string) string { return "ocimove/" + id }
 type MigrationInput struct {
 	MigrationID     string `json:"migrationId"`
 	PlanFingerprint string `json:"planFingerprint"`
+	// PlanJSON is the normalized plan (references only, never a secret),
+	// served by the MigrationPlanQuery so that any worker can load the plan
+	// of a migration it has not seen (at most plan.MaxPlanBytes).
+	PlanJSON []byte `json:"planJson,omitempty"`
 	// Shards are explicit shards; ShardGenerator (the plan's generator
 	// syntax) adds more. Their union is sorted by prefix, as plan.ShardList.
 	Shards         []plan.Shard  `json:"shards,omitempty"`

@@ -10,6 +10,14 @@ import (
 
 // setHandlers registers the status query and the operator Updates.
 func (m *migration) setHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, MigrationPlanQuery, func() ([]byte, error) {
+		if len(m.in.PlanJSON) == 0 {
+			return nil, fmt.Errorf("migration %s was started without its plan", m.in.MigrationID)
+		}
+		return m.in.PlanJSON, nil
+	}); err != nil {
+		return err
+	}
 	err := workflow.SetQueryHandler(ctx, MigrationStatusQuery, func() (MigrationStatus, error) {
 		return m.status(workflow.Now(ctx)), nil
 	})

@@ -35,12 +35,30 @@ func run(ctx context.Context, o options) error {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(engine.SuggestedMemoryLimit(o.poolBytes))
 	}
-	cache := activities.NewPlanCache(nil)
+	var plans []*plan.Plan
 	for _, path := range o.plans {
 		p, err := plan.LoadFile(path)
 		if err != nil {
 			return usageError{err}
 		}
+		plans = append(plans, p)
+	}
+	copts, err := clientOptions(o, log)
+	if err != nil {
+		return usageError{err}
+	}
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	c, err := client.DialContext(dctx, copts)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("cannot reach Temporal at %s (namespace %s): %w; check --address/TEMPORAL_ADDRESS and that the server is running", o.address, o.namespace, err)
+	}
+	defer c.Close()
+
+	// Plans given with --plan are known at once; any other migration's plan
+	// is loaded from its workflow (the plan query) when a task needs it.
+	cache := activities.NewPlanCache(workflowPlanLoader{c})
+	for _, p := range plans {
 		cache.Add(p)
 		log.Info("serving plan", "migration", p.ID, "fingerprint", p.Fingerprint())
 	}
@@ -61,18 +79,6 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-
-	copts, err := clientOptions(o, log)
-	if err != nil {
-		return usageError{err}
-	}
-	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	c, err := client.DialContext(dctx, copts)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("cannot reach Temporal at %s (namespace %s): %w; check --address/TEMPORAL_ADDRESS and that the server is running", o.address, o.namespace, err)
-	}
-	defer c.Close()
 
 	w := worker.New(c, o.taskQueue, worker.Options{
 		MaxConcurrentActivityExecutionSize: o.maxActivities,

@@ -120,6 +120,11 @@ func migrationInput(p *plan.Plan, rep planReport, startAt time.Time) (workflows.
 		Settings: workflows.SettingsFromPlan(p, startAt),
 		Estimate: workflows.Estimate{Objects: rep.Objects, Bytes: rep.Bytes},
 	}
+	planJSON, err := p.CanonicalJSON()
+	if err != nil {
+		return in, fmt.Errorf("plan: %w", err)
+	}
+	in.PlanJSON = planJSON
 	if p.Shards.Generator == "" {
 		shards, err := p.ShardList()
 		if err != nil {

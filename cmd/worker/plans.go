@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/workflows"
+)
+
+// workflowPlanLoader loads a migration's plan from its workflow, which
+// holds the normalized plan (references only) and serves it by query. Any
+// worker can so run any migration's activities without a --plan file.
+type workflowPlanLoader struct{ c client.Client }
+
+// LoadPlan implements activities.PlanLoader.
+func (l workflowPlanLoader) LoadPlan(ctx context.Context, migrationID string) (*plan.Plan, error) {
+	v, err := l.c.QueryWorkflow(ctx, workflows.MigrationWorkflowID(migrationID), "", workflows.MigrationPlanQuery)
+	if err != nil {
+		return nil, fmt.Errorf("load the plan of migration %s from its workflow: %w", migrationID, err)
+	}
+	var data []byte
+	if err := v.Get(&data); err != nil {
+		return nil, fmt.Errorf("decode the plan of migration %s: %w", migrationID, err)
+	}
+	p, err := plan.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("the plan of migration %s: %w", migrationID, err)
+	}
+	return p, nil
+}

@@ -1,9 +1,10 @@
 // Command starter is the operator's command for ocimove migrations: plan
 // (a dry run on the workers), start, status (with --watch and -o json),
-// pause, resume, retry-shard, approve, rollback and cancel. It needs no
-// cloud credentials; it talks only to Temporal, configured like the
-// Temporal CLI (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key,
-// profiles). See `starter --help`.
+// pause, resume, retry-shard, approve, rollback, cancel, report and
+// verify-evidence. It talks to Temporal, configured like the Temporal CLI
+// (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profiles), and needs
+// no cloud credentials, except `report`, which reads the manifests with
+// read-only access to the manifest bucket. See `starter --help`.
 package main
 
 import (

@@ -51,8 +51,10 @@ func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "starter",
 		Short: "Plan, start, watch and steer ocimove migrations (S3 → OCI Object Storage on Temporal)",
-		Long: `starter is the operator's command for ocimove migrations. It needs no cloud
-credentials: the workers hold them, and the starter talks only to Temporal.
+		Long: `starter is the operator's command for ocimove migrations. It talks to
+Temporal and needs no cloud credentials — the workers hold them — except
+'report', which reads the migration's manifests with read-only access to the
+manifest bucket.
 
 Exit codes: 0 done; 1 refused or failed (pre-flight problems, an action not
 allowed in the shard's state); 2 bad input (flags, plan file, unknown
@@ -68,7 +70,7 @@ migration or shard); 3 Temporal cannot be reached.`,
 	a.conn.register(root.PersistentFlags())
 	root.AddCommand(a.planCommand(), a.startCommand(), a.statusCommand())
 	root.AddCommand(a.operatorCommands()...)
-	root.AddCommand(a.cancelCommand(), a.verifyEvidenceCommand())
+	root.AddCommand(a.cancelCommand(), a.reportCommand(), a.verifyEvidenceCommand())
 	return root
 }
 

@@ -1,0 +1,425 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/ocimove/ocimove/internal/evidence"
+	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/report"
+	"github.com/ocimove/ocimove/internal/routing/fileroute"
+	"github.com/ocimove/ocimove/internal/store/ocistore"
+	"github.com/ocimove/ocimove/workflows"
+)
+
+// Names of what report writes into its output directory.
+const (
+	reportJSONName  = "report.json"
+	reportMDName    = "report.md"
+	evidenceDirName = "evidence"
+	// evidencePubName is the public key written beside the bundle when the
+	// private key has no KEY.pub next to it.
+	evidencePubName = "evidence-key.pub"
+)
+
+// reportFlags are the report command's flags.
+type reportFlags struct {
+	out         string
+	evidence    bool
+	key         string
+	generateKey string
+	// The operator's own credentials for the manifest store; "" keeps the
+	// plan's reference.
+	ociAuth, ociConfigFile, ociProfile string
+}
+
+func (a *app) reportCommand() *cobra.Command {
+	var f reportFlags
+	cmd := &cobra.Command{
+		Use:   "report MIGRATION_ID",
+		Short: "Write a migration's report (JSON and Markdown) and, with --evidence, its signed evidence bundle",
+		Long: `report writes the migration report into --out DIR (default ./<migration>-report/):
+report.json and report.md, per shard: object counts by outcome and bytes, how each
+object was verified, mismatches, failed and source-gone objects with reasons,
+timings, routing changes and operator actions (who, what, when, why).
+
+With --evidence --key PRIVATE_KEY_FILE it also writes the evidence bundle into
+<out>/evidence/: per shard the manifests, the verification results, the routing
+changes, the purge record and the regions, signed with the operator's ed25519
+key. The bundle is verified against the matching public key before report ends;
+anyone can check it later, offline, with
+  starter verify-evidence <out>/evidence --pubkey KEY.pub
+--generate-key PATH creates a key pair (PATH, mode 0600, and PATH.pub) for
+operators who have none; without MIGRATION_ID it only creates the keys.
+
+The plan, the shards' states, counts and transitions come from the migration's
+workflows (a worker on the task queue answers the queries). The manifests are
+read directly from the manifest store (destination.manifestBucket, else the
+destination bucket) with YOUR OCI credentials, resolved locally from the plan's
+auth references (config file and profile; a passphrase from the environment
+variable the plan names), or from --oci-config-file/--oci-profile/--oci-auth.
+report is the one starter command that reads object storage: it needs only
+"read objects" (OBJECT_INSPECT, OBJECT_READ) on the manifest bucket, and it never
+writes there.`,
+		Example: `  starter report users-2026 --out ./users-2026-report
+  starter report --generate-key ~/.ocimove/evidence.key
+  starter report users-2026 --evidence --key ~/.ocimove/evidence.key --oci-profile REPORTS
+  starter verify-evidence ./users-2026-report/evidence --pubkey ~/.ocimove/evidence.key.pub`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && f.generateKey != "" {
+				return nil // only create the keys
+			}
+			return exactArgs("MIGRATION_ID")(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runReport(cmd.Context(), f, args)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.out, "out", "", "directory to write report.json, report.md and evidence/ into (default ./<migration>-report)")
+	fs.BoolVar(&f.evidence, "evidence", false, "also write the signed evidence bundle into <out>/evidence (needs --key or --generate-key)")
+	fs.StringVar(&f.key, "key", "", "ed25519 private key file to sign the evidence with (PEM PKCS #8, raw 32-byte seed or 64 hex digits); implies --evidence")
+	fs.StringVar(&f.generateKey, "generate-key", "", "create a new ed25519 key pair at PATH and PATH.pub (refuses to overwrite); with MIGRATION_ID, sign the evidence with it")
+	fs.StringVar(&f.ociAuth, "oci-auth", "", "how to authenticate to the manifest store: config_file, instance_principal or resource_principal (default: the plan's)")
+	fs.StringVar(&f.ociConfigFile, "oci-config-file", "", "your OCI config file for the manifest store (default: the plan's destination.auth.configFile)")
+	fs.StringVar(&f.ociProfile, "oci-profile", "", "profile of the OCI config file (default: the plan's destination.auth.profile)")
+	return cmd
+}
+
+// runReport is the report command.
+func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error {
+	if f.key != "" && f.generateKey != "" {
+		return usageErrorf("give either --key (an existing private key) or --generate-key (a new one), not both")
+	}
+	if f.generateKey != "" {
+		pub, err := evidence.GenerateKey(f.generateKey)
+		if err != nil {
+			return failedf("%v", err)
+		}
+		fmt.Fprintf(a.out, "Wrote the private key %s (mode 0600; keep it secret) and the public key %s.pub (key id %s).\n",
+			f.generateKey, f.generateKey, evidence.KeyID(pub))
+		if len(args) == 0 {
+			return nil
+		}
+		f.key = f.generateKey
+	}
+	if f.key != "" {
+		f.evidence = true
+	}
+	if f.evidence && f.key == "" {
+		return usageErrorf("--evidence needs --key PRIVATE_KEY_FILE to sign the bundle (or --generate-key PATH to create one)")
+	}
+	var signer *signingKey
+	if f.evidence {
+		var err error
+		if signer, err = loadSigningKey(f.key); err != nil {
+			return err
+		}
+	}
+	id := args[0]
+	out := f.out
+	if out == "" {
+		out = id + "-report"
+	}
+
+	c, err := a.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	m, err := a.migration(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	p, err := a.migrationPlan(ctx, c, m)
+	if err != nil {
+		return err
+	}
+	v, err := a.fetchStatus(ctx, c, m)
+	if err != nil {
+		return err
+	}
+	if len(v.ShardErrors) > 0 {
+		var names []string
+		for sid, e := range v.ShardErrors {
+			names = append(names, sid+": "+e)
+		}
+		return failedf("migration %s: the status of %d shard(s) cannot be read, so the report would be incomplete: %s; "+
+			"a worker on task queue %q answers the queries", id, len(names), strings.Join(names, "; "), a.conn.taskQueue)
+	}
+	info := report.MigrationInfoFromPlan(p)
+	info.ID = id
+	info.State = string(v.Migration.State)
+	info.StartedAt = m.StartTime
+	for _, t := range v.Migration.Actions {
+		info.Actions = append(info.Actions, reportTransition(t))
+	}
+	shards := make([]report.ShardInfo, 0, len(v.Shards))
+	for _, s := range v.Shards {
+		shards = append(shards, shardInfo(s))
+	}
+	a.addRoutes(ctx, p, shards)
+
+	ms, bucket, err := openManifestStore(ctx, p, f)
+	if err != nil {
+		return failedf("cannot open the manifest store %s (%s) to read migration %s's manifests: %v\n"+
+			"report reads the manifests with your own OCI credentials (read objects on that bucket is enough): "+
+			"set --oci-config-file and --oci-profile (the plan names config file %q, profile %q), or --oci-auth instance_principal",
+			bucketURL(p, bucket), p.Destination.Region, id, err, p.Destination.Auth.ConfigFile, p.Destination.Auth.Profile)
+	}
+	root := p.Destination.ManifestPrefix
+	rep, err := report.Build(ctx, ms, root, info, shards)
+	if err != nil {
+		return failedf("build the report of migration %s from %s/%s: %v", id, bucketURL(p, bucket), root, err)
+	}
+	var js, md bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		return failedf("write the report: %v", err)
+	}
+	if err := rep.WriteMarkdown(&md); err != nil {
+		return failedf("write the report: %v", err)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return failedf("create the report directory: %v", err)
+	}
+	jsonPath, mdPath := filepath.Join(out, reportJSONName), filepath.Join(out, reportMDName)
+	if err := writeFileAtomic(jsonPath, js.Bytes()); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(mdPath, md.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Report of migration %s (%s; %d shards, %d objects, %s):\n  %s\n  %s\n",
+		id, info.State, rep.Totals.Shards, rep.Totals.Objects, humanBytes(rep.Totals.Bytes), mdPath, jsonPath)
+	if !f.evidence {
+		return nil
+	}
+	dir := filepath.Join(out, evidenceDirName)
+	src := evidence.BundleSource{Store: ms, Root: root, Migration: info, Shards: shards, Report: rep}
+	if err := writeEvidence(ctx, dir, src, signer); err != nil {
+		return err
+	}
+	pubPath, err := signer.publicKeyFile(out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Evidence bundle, signed with key %s and verified: %s\nVerify it offline, with no cloud access:\n  starter verify-evidence %s --pubkey %s\n",
+		evidence.KeyID(signer.pub), dir, dir, pubPath)
+	return nil
+}
+
+// migrationPlan reads the migration's plan from its workflow (the plan
+// query), as any worker does.
+func (a *app) migrationPlan(ctx context.Context, c client.Client, m *migrationInfo) (*plan.Plan, error) {
+	val, err := c.QueryWorkflow(ctx, m.WorkflowID, "", workflows.MigrationPlanQuery)
+	if err != nil {
+		return nil, a.temporalError(fmt.Errorf("query migration %s's plan: %w; a worker on task queue %q answers queries", m.ID, err, a.conn.taskQueue))
+	}
+	var data []byte
+	if err := val.Get(&data); err != nil {
+		return nil, failedf("decode migration %s's plan: %v", m.ID, err)
+	}
+	p, err := plan.Decode(data)
+	if err != nil {
+		return nil, failedf("migration %s's plan: %v", m.ID, err)
+	}
+	return p, nil
+}
+
+// shardInfo converts a shard's status into the report's input, field by
+// field.
+func shardInfo(s workflows.ShardStatus) report.ShardInfo {
+	si := report.ShardInfo{
+		ShardID: s.ShardID, Prefix: s.Prefix, State: string(s.State), Counts: s.Counts,
+		Batches: s.Batches, DeltaRounds: s.DeltaRounds, Recopies: s.Recopies, Freezes: s.Freezes, Rollbacks: s.Rollbacks,
+		RouteState: string(s.RouteState), RouteVersion: s.RouteVersion, RouteOp: s.RouteOp,
+		FrozenAt: s.FrozenAt, CutoverAt: s.CutoverAt, SoakUntil: s.SoakUntil, Purged: s.Purged,
+		FailedFrom: string(s.FailedFrom), LastError: s.LastError, ProblemKeys: s.ProblemKeys,
+		TransitionCount: s.TransitionCount,
+	}
+	for _, t := range s.Transitions {
+		si.Transitions = append(si.Transitions, reportTransition(t))
+	}
+	return si
+}
+
+func reportTransition(t workflows.Transition) report.Transition {
+	return report.Transition{From: string(t.From), To: string(t.To), At: t.At, Actor: t.Actor, Reason: t.Reason, Action: t.Action}
+}
+
+// addRoutes adds the routing file's history of each shard when the plan's
+// cutover target is a file this machine can read (the demo's, a shared
+// volume); otherwise the report derives the routing changes from the
+// shards' transitions.
+func (a *app) addRoutes(ctx context.Context, p *plan.Plan, shards []report.ShardInfo) {
+	tc := p.Cutover.Target
+	if tc.Kind != plan.TargetFile || tc.Path == "" {
+		return
+	}
+	if _, err := os.Stat(tc.Path); err != nil {
+		return
+	}
+	routes, err := fileroute.New(tc.Path)
+	if err != nil {
+		fmt.Fprintf(a.errOut, "starter: routing file %s: %v; routing changes come from the shards' transitions\n", tc.Path, err)
+		return
+	}
+	for i := range shards {
+		h, err := routes.History(ctx, shards[i].ShardID)
+		if err != nil {
+			fmt.Fprintf(a.errOut, "starter: routing history of shard %s: %v; it comes from the shard's transitions\n", shards[i].ShardID, err)
+			continue
+		}
+		shards[i].Routes = h
+	}
+}
+
+// openManifestStore opens the plan's manifest store read-only in effect
+// (report only lists and gets), with the plan's auth references resolved
+// on this machine, or the operator's overrides. It returns the bucket's
+// name for messages.
+func openManifestStore(ctx context.Context, p *plan.Plan, f reportFlags) (*ocistore.Store, string, error) {
+	d := p.Destination
+	bucket := d.Bucket
+	if d.ManifestBucket != "" {
+		bucket = d.ManifestBucket
+	}
+	cfg := ocistore.Config{Namespace: d.Namespace, Bucket: bucket, Region: d.Region, Endpoint: d.Endpoint,
+		Auth: string(d.Auth.Method), ConfigFile: d.Auth.ConfigFile, Profile: d.Auth.Profile}
+	if ref := d.Auth.PassphraseRef; !ref.IsZero() {
+		scheme, name, err := ref.Parse()
+		if err != nil {
+			return nil, bucket, fmt.Errorf("destination.auth.passphraseRef: %w", err)
+		}
+		if scheme != plan.SchemeEnv {
+			return nil, bucket, fmt.Errorf("destination.auth.passphraseRef: only env: references are supported for OCI key passphrases")
+		}
+		cfg.PassphraseEnv = name
+	}
+	if f.ociAuth != "" {
+		cfg.Auth = f.ociAuth
+	}
+	if f.ociConfigFile != "" {
+		cfg.ConfigFile = f.ociConfigFile
+	}
+	if f.ociProfile != "" {
+		cfg.Profile = f.ociProfile
+	}
+	st, err := ocistore.New(ctx, cfg)
+	return st, bucket, err
+}
+
+// bucketURL names a bucket of the plan's destination namespace for
+// messages ("oci://namespace/bucket").
+func bucketURL(p *plan.Plan, bucket string) string {
+	ns := p.Destination.Namespace
+	if ns == "" {
+		ns = "<namespace>"
+	}
+	return "oci://" + ns + "/" + bucket
+}
+
+// signingKey is the operator's evidence key.
+type signingKey struct {
+	path string
+	priv ed25519.PrivateKey
+	pub  ed25519.PublicKey
+	// pubPath is path+".pub" when it exists (and matches).
+	pubPath string
+}
+
+// loadSigningKey reads the private key and, when PATH.pub exists, checks
+// that it is the matching public key, so that the printed verify command
+// works.
+func loadSigningKey(path string) (*signingKey, error) {
+	priv, err := evidence.LoadPrivateKey(path)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("%w; give the private key file with --key, or create one with --generate-key PATH", err))
+	}
+	k := &signingKey{path: path, priv: priv, pub: priv.Public().(ed25519.PublicKey)}
+	if _, err := os.Stat(path + ".pub"); err == nil {
+		pub, err := evidence.LoadPublicKey(path + ".pub")
+		if err != nil {
+			return nil, usageError(err)
+		}
+		if !pub.Equal(k.pub) {
+			return nil, usageErrorf("%s.pub is not the public key of %s (key ids %s and %s); fix or remove it", path, path, evidence.KeyID(pub), evidence.KeyID(k.pub))
+		}
+		k.pubPath = path + ".pub"
+	}
+	return k, nil
+}
+
+// publicKeyFile returns the public key file to verify with: KEY.pub, or a
+// copy written into out when there is none.
+func (k *signingKey) publicKeyFile(out string) (string, error) {
+	if k.pubPath != "" {
+		return k.pubPath, nil
+	}
+	der, err := x509.MarshalPKIXPublicKey(k.pub)
+	if err != nil {
+		return "", failedf("encode the public key: %v", err)
+	}
+	p := filepath.Join(out, evidencePubName)
+	if err := writeFileAtomic(p, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// writeEvidence writes the bundle beside dir, verifies it with the public
+// key, then puts it in dir's place, so that a re-run replaces it whole and
+// a bundle that does not verify is never left behind.
+func writeEvidence(ctx context.Context, dir string, src evidence.BundleSource, k *signingKey) error {
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".new-")
+	if err != nil {
+		return failedf("create the evidence directory: %v", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := evidence.Write(ctx, tmp, src, k.priv); err != nil {
+		return failedf("write the evidence bundle: %v", err)
+	}
+	if err := evidence.Verify(tmp, k.pub); err != nil {
+		return failedf("the evidence bundle just written does not verify: %v", err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return failedf("replace %s: %v", dir, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return failedf("replace %s: %v", dir, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes b to path through a temporary file and a rename.
+func writeFileAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return failedf("write %s: %v", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return failedf("write %s: %v", path, err)
+	}
+	return nil
+}

@@ -145,6 +145,17 @@ func TestStarterEndToEnd(t *testing.T) {
 	require.NotEmpty(t, st.Migration.Actions)
 	assert.Equal(t, "alice", st.Migration.Actions[0].Actor)
 
+	// tune rates and batch size live; a window out of range is refused.
+	r = s.OK("tune", id, "--bytes-per-second", "104857600", "--requests-per-second", "200", "--batch-size", "40",
+		"--reason", "night window", "--as", "alice")
+	assert.Contains(t, r.Stdout, "set-rate-limits: accepted")
+	assert.Contains(t, r.Stdout, "set-batch-size: accepted")
+	r = s.Run("tune", id, "--window", "0", "--reason", "x")
+	assert.Equal(t, cli.ExitFailed, r.Code, r.String())
+	assert.Contains(t, r.Stderr, "window 0 is outside 1..1000")
+	r = s.Run("tune", id, "--reason", "x")
+	assert.Equal(t, cli.ExitUsage, r.Code, r.String())
+
 	// approve while Copying is refused with the reason; nothing changes.
 	s.WaitFor(id, "shard 02 to be Copying", time.Minute, func(v clitest.Status) bool { return v.Shard(id02).State == workflows.Copying })
 	s.OK("pause", id, "--shard", prefixes[2], "--reason", "hold it", "--as", "bob")

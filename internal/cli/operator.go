@@ -69,7 +69,8 @@ func (a *app) operatorCommand(spec operatorSpec) *cobra.Command {
 			if spec.shardArg {
 				shard = args[1]
 			}
-			return a.operate(cmd.Context(), spec.update, args[0], shard, workflows.OperatorRequest{Actor: actor, Reason: reason})
+			req := workflows.OperatorRequest{Actor: actor, Reason: reason}
+			return a.operate(cmd.Context(), spec.update, args[0], shard, req, req)
 		},
 	}
 	if spec.shardArg {
@@ -88,10 +89,10 @@ func (a *app) actionFlags(cmd *cobra.Command, reason *string) {
 	cmd.Flags().StringVar(&a.as, "as", "", "who acts (default: the OS user)")
 }
 
-// operate sends one operator Update to the migration or to one shard and
-// waits for its outcome: a validator's refusal is printed with its reason
-// and exits 1, nothing changed.
-func (a *app) operate(ctx context.Context, update, migrationID, shardArg string, req workflows.OperatorRequest) error {
+// operate sends one operator Update, with arg (which carries req), to the
+// migration or to one shard and waits for its outcome: a validator's
+// refusal is printed with its reason and exits 1, nothing changed.
+func (a *app) operate(ctx context.Context, update, migrationID, shardArg string, req workflows.OperatorRequest, arg any) error {
 	c, err := a.dial(ctx)
 	if err != nil {
 		return err
@@ -115,7 +116,7 @@ func (a *app) operate(ctx context.Context, update, migrationID, shardArg string,
 		return failedf("%s: migration %s has ended (workflow %s); nothing to %s", update, m.ID, statusName(m.Status), update)
 	}
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		UpdateID: uuid.NewString(), WorkflowID: wid, UpdateName: update, Args: []any{req},
+		UpdateID: uuid.NewString(), WorkflowID: wid, UpdateName: update, Args: []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {

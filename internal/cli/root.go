@@ -70,7 +70,7 @@ migration or shard); 3 Temporal cannot be reached.`,
 	a.conn.register(root.PersistentFlags())
 	root.AddCommand(a.planCommand(), a.startCommand(), a.statusCommand())
 	root.AddCommand(a.operatorCommands()...)
-	root.AddCommand(a.cancelCommand(), a.reportCommand(), a.verifyEvidenceCommand())
+	root.AddCommand(a.cancelCommand(), a.tuneCommand(), a.reportCommand(), a.verifyEvidenceCommand())
 	return root
 }
 

@@ -30,7 +30,7 @@ var (
 	SmallSet = Set{Name: "small", Count: 10000, Size: 16 << 10,
 		Concurrency: 32, PartSize: 16 << 20, PartConcurrency: 4, PoolBytes: 64 << 20, Target: 1.5}
 	LargeSet = Set{Name: "large", Count: 4, Size: 512 << 20,
-		Concurrency: 4, PartSize: 16 << 20, PartConcurrency: 4, PoolBytes: 256 << 20, Target: 1.0}
+		Concurrency: 4, PartSize: 16 << 20, PartConcurrency: 4, PoolBytes: 384 << 20, Target: 1.0}
 )
 
 // Overrides replace a set's engine settings where non-zero.

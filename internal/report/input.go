@@ -48,7 +48,11 @@ type Location struct {
 
 // String formats l as "s3://bucket (region)".
 func (l Location) String() string {
-	return l.Cloud + "://" + l.Bucket + " (" + l.Region + ")"
+	bucket := l.Bucket
+	if l.Namespace != "" {
+		bucket = l.Namespace + "/" + l.Bucket // OCI names buckets within a namespace
+	}
+	return l.Cloud + "://" + bucket + " (" + l.Region + ")"
 }
 
 // ShardInfo is what a shard's status query returns (workflows.ShardStatus),

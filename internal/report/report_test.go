@@ -146,7 +146,7 @@ func TestWriters(t *testing.T) {
 		"# Migration report: US user data: AWS us-east-1 to OCI us-ashburn-1 (us-users-to-oci)",
 		"| source | s3://acme-users-us (us-east-1) |",
 		"| backup copy backup-singapore | s3://acme-users-backup-sg (ap-southeast-1) |",
-		"| destination | oci://users (us-ashburn-1) |",
+		"| destination | oci://acme/users (us-ashburn-1) |",
 		"| [users-1-aaaa](#shard-users-1-aaaa) | `users/1/` | Complete | 8 |",
 		"## Shard users-1-aaaa",
 		"Final full verification: passed",

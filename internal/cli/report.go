@@ -162,11 +162,11 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 	info.State = string(v.Migration.State)
 	info.StartedAt = m.StartTime
 	for _, t := range v.Migration.Actions {
-		info.Actions = append(info.Actions, reportTransition(t))
+		info.Actions = append(info.Actions, report.TransitionFrom(t))
 	}
 	shards := make([]report.ShardInfo, 0, len(v.Shards))
 	for _, s := range v.Shards {
-		shards = append(shards, shardInfo(s))
+		shards = append(shards, report.ShardInfoFrom(s))
 	}
 	a.addRoutes(ctx, p, shards)
 
@@ -234,27 +234,6 @@ func (a *app) migrationPlan(ctx context.Context, c client.Client, m *migrationIn
 		return nil, failedf("migration %s's plan: %v", m.ID, err)
 	}
 	return p, nil
-}
-
-// shardInfo converts a shard's status into the report's input, field by
-// field.
-func shardInfo(s workflows.ShardStatus) report.ShardInfo {
-	si := report.ShardInfo{
-		ShardID: s.ShardID, Prefix: s.Prefix, State: string(s.State), Counts: s.Counts,
-		Batches: s.Batches, DeltaRounds: s.DeltaRounds, Recopies: s.Recopies, Freezes: s.Freezes, Rollbacks: s.Rollbacks,
-		RouteState: string(s.RouteState), RouteVersion: s.RouteVersion, RouteOp: s.RouteOp,
-		FrozenAt: s.FrozenAt, CutoverAt: s.CutoverAt, SoakUntil: s.SoakUntil, Purged: s.Purged,
-		FailedFrom: string(s.FailedFrom), LastError: s.LastError, ProblemKeys: s.ProblemKeys,
-		TransitionCount: s.TransitionCount,
-	}
-	for _, t := range s.Transitions {
-		si.Transitions = append(si.Transitions, reportTransition(t))
-	}
-	return si
-}
-
-func reportTransition(t workflows.Transition) report.Transition {
-	return report.Transition{From: string(t.From), To: string(t.To), At: t.At, Actor: t.Actor, Reason: t.Reason, Action: t.Action}
 }
 
 // addRoutes adds the routing file's history of each shard when the plan's

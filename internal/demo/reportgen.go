@@ -39,7 +39,7 @@ func reportInputs(ctx context.Context, c client.Client, p *plan.Plan, st *State)
 	if v, err := c.QueryWorkflow(ctx, workflows.MigrationWorkflowID(p.ID), "", workflows.MigrationStatusQuery); err == nil && v.Get(&ms) == nil {
 		info.State = string(ms.State)
 		for _, a := range ms.Actions {
-			info.Actions = append(info.Actions, transition(a))
+			info.Actions = append(info.Actions, report.TransitionFrom(a))
 		}
 	}
 	routes, err := fileroute.New(p.Cutover.Target.Path)
@@ -60,27 +60,14 @@ func reportInputs(ctx context.Context, c client.Client, p *plan.Plan, st *State)
 		if err != nil {
 			return info, nil, fmt.Errorf("demo: status of shard %s: %w", s.Prefix, err)
 		}
-		si := report.ShardInfo{
-			ShardID: s.ID, Prefix: s.Prefix, State: string(ss.State), Counts: ss.Counts,
-			Batches: ss.Batches, DeltaRounds: ss.DeltaRounds, Recopies: ss.Recopies, Freezes: ss.Freezes, Rollbacks: ss.Rollbacks,
-			RouteState: string(ss.RouteState), RouteVersion: ss.RouteVersion, RouteOp: ss.RouteOp,
-			FrozenAt: ss.FrozenAt, CutoverAt: ss.CutoverAt, SoakUntil: ss.SoakUntil, Purged: ss.Purged,
-			FailedFrom: string(ss.FailedFrom), LastError: ss.LastError, ProblemKeys: ss.ProblemKeys,
-			TransitionCount: ss.TransitionCount,
-		}
-		for _, t := range ss.Transitions {
-			si.Transitions = append(si.Transitions, transition(t))
-		}
+		si := report.ShardInfoFrom(ss)
+		si.ShardID, si.Prefix = s.ID, s.Prefix
 		if si.Routes, err = routes.History(ctx, s.ID); err != nil {
 			return info, nil, fmt.Errorf("demo: routing history of shard %s: %w", s.Prefix, err)
 		}
 		out = append(out, si)
 	}
 	return info, out, nil
-}
-
-func transition(t workflows.Transition) report.Transition {
-	return report.Transition{From: string(t.From), To: string(t.To), At: t.At, Actor: t.Actor, Reason: t.Reason, Action: t.Action}
 }
 
 // writeReport writes report.json, report.md and the evidence bundle,

@@ -44,7 +44,7 @@ func (a *Activities) DeltaRound(ctx context.Context, in DeltaInput) (DeltaResult
 	var entries []manifest.Entry
 	var toCopy []store.ObjectInfo
 	listed := map[string]bool{}
-	err = listAll(ctx, s.stores.Source, in.Shard.Prefix, func(o store.ObjectInfo) error {
+	err = store.Walk(ctx, s.stores.Source, in.Shard.Prefix, func(o store.ObjectInfo) error {
 		listed[o.Key] = true
 		e, known := merged.Entries[o.Key]
 		if ok, why := filters.Admit(o.Key, o.LastModified, start); !ok {

@@ -56,7 +56,7 @@ func (a *Activities) FinalVerify(ctx context.Context, in FinalVerifyInput) (Fina
 
 	var toVerify []engine.Result
 	inSource := map[string]bool{}
-	err = listAll(ctx, s.stores.Source, in.Shard.Prefix, func(o store.ObjectInfo) error {
+	err = store.Walk(ctx, s.stores.Source, in.Shard.Prefix, func(o store.ObjectInfo) error {
 		inSource[o.Key] = true
 		if ok, _ := filters.Admit(o.Key, o.LastModified, start); !ok {
 			return nil
@@ -112,7 +112,7 @@ func (a *Activities) FinalVerify(ctx context.Context, in FinalVerifyInput) (Fina
 		}
 	}
 
-	err = listAll(ctx, s.stores.Destination, in.Shard.Prefix, func(o store.ObjectInfo) error {
+	err = store.Walk(ctx, s.stores.Destination, in.Shard.Prefix, func(o store.ObjectInfo) error {
 		if inSource[o.Key] {
 			return nil
 		}

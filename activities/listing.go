@@ -31,26 +31,3 @@ func listPage(ctx context.Context, st store.Store, prefix, cursor, end string, l
 		after = page.Objects[len(page.Objects)-1].Key
 	}
 }
-
-// listAll calls fn for every object under prefix, page by page.
-func listAll(ctx context.Context, st store.Store, prefix string, fn func(store.ObjectInfo) error) error {
-	after := ""
-	for {
-		page, err := st.List(ctx, store.ListOptions{Prefix: prefix, StartAfter: after})
-		if err != nil {
-			return err
-		}
-		for _, o := range page.Objects {
-			if err := fn(o); err != nil {
-				return err
-			}
-		}
-		if !page.Truncated || len(page.Objects) == 0 {
-			return nil
-		}
-		after = page.Objects[len(page.Objects)-1].Key
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-}

@@ -90,7 +90,7 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 	}
 	for _, sh := range shards {
 		size := ShardSize{ShardID: sh.ID}
-		err := listAll(ctx, s.stores.Source, sh.Prefix, func(o store.ObjectInfo) error {
+		err := store.Walk(ctx, s.stores.Source, sh.Prefix, func(o store.ObjectInfo) error {
 			size.Objects++
 			size.Bytes += o.Size
 			return nil

@@ -83,7 +83,7 @@ func purgeStore(ctx context.Context, st store.Store, prefix string) ([]DeletedOb
 		}
 	}
 	var keys []string
-	if err := listAll(ctx, st, prefix, func(o store.ObjectInfo) error {
+	if err := store.Walk(ctx, st, prefix, func(o store.ObjectInfo) error {
 		keys = append(keys, o.Key)
 		return nil
 	}); err != nil {

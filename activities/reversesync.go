@@ -27,7 +27,7 @@ func (a *Activities) ReverseSync(ctx context.Context, in ReverseSyncInput) (Reve
 		return ReverseSyncResult{}, activityError(err)
 	}
 	var objs []store.ObjectInfo
-	err = listAll(ctx, s.stores.Destination, in.Shard.Prefix, func(o store.ObjectInfo) error {
+	err = store.Walk(ctx, s.stores.Destination, in.Shard.Prefix, func(o store.ObjectInfo) error {
 		e, known := merged.Entries[o.Key]
 		if !known || !e.Present() || o.LastModified.After(in.CutoverAt) {
 			objs = append(objs, o)

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,10 +17,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
-	"github.com/ocimove/ocimove/internal/devserver"
 	"github.com/ocimove/ocimove/internal/store"
 )
 
@@ -63,21 +59,6 @@ func buildBinary(t *testing.T, pkg string) string {
 	require.NoError(t, cmd.Run(), "go build %s", pkg)
 	built[pkg] = out
 	return out
-}
-
-// startTemporal starts the embedded server persisted in dir and a client.
-func startTemporal(t *testing.T, dir string) (*devserver.Server, client.Client) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	srv, err := devserver.Start(ctx, devserver.Config{DBPath: filepath.Join(dir, "temporal.db"), LogFile: filepath.Join(dir, "temporal.log")})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Stop() })
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := client.Dial(client.Options{HostPort: srv.Address(), Namespace: srv.Namespace(), Logger: tlog.NewStructuredLogger(quiet)})
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-	return srv, c
 }
 
 // proc is a child process (the worker) whose stdout is scanned for READY
@@ -157,21 +138,4 @@ func hashObject(ctx context.Context, s store.Store, key string) (string, int64, 
 		return "", 0, fmt.Errorf("read %s: %w", key, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-// listKeys lists every object under prefix.
-func listKeys(ctx context.Context, s store.Store, prefix string) ([]store.ObjectInfo, error) {
-	var out []store.ObjectInfo
-	after := ""
-	for {
-		page, err := s.List(ctx, store.ListOptions{Prefix: prefix, StartAfter: after})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Objects...)
-		if !page.Truncated || len(page.Objects) == 0 {
-			return out, nil
-		}
-		after = page.Objects[len(page.Objects)-1].Key
-	}
 }

@@ -6,12 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/cli/clitest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing"
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
+	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
@@ -23,7 +26,7 @@ import (
 // source's SHA-256, and nothing left at the source.
 func TestMigrationCompletesWithPurge(t *testing.T) {
 	dir := t.TempDir()
-	_, tc := startTemporal(t, dir)
+	_, tc := clitest.StartTemporal(t, dir)
 	env := testenv.Start(t, testenv.Options{Disk: true})
 	src := env.S3Store(t, "life-src", nil)
 	dst := env.OCIStore(t, "life-dst", nil)
@@ -65,7 +68,7 @@ func TestMigrationCompletesWithPurge(t *testing.T) {
 		require.NoError(t, err, k)
 		require.Equal(t, want, got, k)
 	}
-	left, err := listKeys(ctx, src, "users/")
+	left, err := store.ListAll(ctx, src, "users/")
 	require.NoError(t, err)
 	assert.Empty(t, left, "the source copy is purged after the soak")
 

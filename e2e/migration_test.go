@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/cli/clitest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
@@ -143,7 +145,7 @@ func shardStatus(ctx context.Context, c client.Client, mig, shard string) (workf
 func TestMigrationSurvivesWorkerKill(t *testing.T) {
 	dsn := needEnv(t, "OCIMOVE_TEST_PG_DSN", "the routing target is a real PostgreSQL")
 	dir := t.TempDir()
-	srv, tc := startTemporal(t, dir)
+	srv, tc := clitest.StartTemporal(t, dir)
 	env := testenv.Start(t, testenv.Options{Disk: true})
 	src := env.S3Store(t, "e2e-src", nil)
 	dst := env.OCIStore(t, "e2e-dst", nil)
@@ -216,7 +218,7 @@ func TestMigrationSurvivesWorkerKill(t *testing.T) {
 	})
 
 	// Every source object is at the destination with the same SHA-256.
-	srcObjs, err := listKeys(ctx, src, "users/")
+	srcObjs, err := store.ListAll(ctx, src, "users/")
 	require.NoError(t, err)
 	require.Len(t, srcObjs, len(sizes))
 	for _, o := range srcObjs {
@@ -271,7 +273,7 @@ func TestMigrationSurvivesWorkerKill(t *testing.T) {
 // destination also received.
 func manifestBytes(t *testing.T, dst store.Store, p *plan.Plan) int64 {
 	t.Helper()
-	objs, err := listKeys(context.Background(), dst, p.Destination.ManifestPrefix)
+	objs, err := store.ListAll(context.Background(), dst, p.Destination.ManifestPrefix)
 	require.NoError(t, err)
 	var n int64
 	for _, o := range objs {

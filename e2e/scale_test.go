@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/cli/clitest"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocimove/ocimove/internal/plan"
@@ -30,7 +32,7 @@ func TestScaleSmoke1000Shards(t *testing.T) {
 		require.NoError(t, err)
 	}
 	dir := t.TempDir()
-	_, tc := startTemporal(t, dir)
+	_, tc := clitest.StartTemporal(t, dir)
 	env := testenv.Start(t, testenv.Options{})
 	src := env.S3Store(t, "scale-src", nil)
 	env.OCIStore(t, "scale-dst", nil)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/cli/clitest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
@@ -24,7 +26,7 @@ import (
 // then finishes the shard, and every object is counted exactly once.
 func TestWorkerStopsGracefullyOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
-	srv, tc := startTemporal(t, dir)
+	srv, tc := clitest.StartTemporal(t, dir)
 	env := testenv.Start(t, testenv.Options{Disk: true})
 	src := env.S3Store(t, "term-src", nil)
 	env.OCIStore(t, "term-dst", nil)

@@ -83,7 +83,7 @@ func TestDemoSmoke(t *testing.T) {
 	require.NoError(t, err)
 	dst, err := e.Destination(ctx)
 	require.NoError(t, err)
-	before, err := listAll(ctx, src, "users/")
+	before, err := store.ListAll(ctx, src, "users/")
 	require.NoError(t, err)
 	require.Len(t, before, 201)
 	var large store.ObjectInfo
@@ -126,7 +126,7 @@ func TestDemoSmoke(t *testing.T) {
 	defer e.Close()
 	src, err = e.Source(ctx)
 	require.NoError(t, err)
-	after, err := listAll(ctx, src, "users/")
+	after, err := store.ListAll(ctx, src, "users/")
 	require.NoError(t, err)
 	require.Equal(t, len(before), len(after))
 	for i := range before {
@@ -233,22 +233,6 @@ func requireCutOver(t *testing.T, shards []demo.ShardView, n int) {
 	for _, s := range shards {
 		assert.Contains(t, []workflows.ShardState{workflows.CutOver, workflows.Soaking}, s.State, "shard %s", s.Prefix)
 		assert.Equal(t, s.Total.Objects, s.Objects, "every object of %s is counted", s.Prefix)
-	}
-}
-
-func listAll(ctx context.Context, s store.Store, prefix string) ([]store.ObjectInfo, error) {
-	var out []store.ObjectInfo
-	after := ""
-	for {
-		page, err := s.List(ctx, store.ListOptions{Prefix: prefix, StartAfter: after})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Objects...)
-		if !page.Truncated || len(page.Objects) == 0 {
-			return out, nil
-		}
-		after = page.Objects[len(page.Objects)-1].Key
 	}
 }
 

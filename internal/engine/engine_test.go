@@ -88,17 +88,9 @@ func put(t *testing.T, s store.Store, key string, data []byte, md store.Metadata
 
 func listAll(t *testing.T, s store.Store, prefix string) []store.ObjectInfo {
 	t.Helper()
-	var out []store.ObjectInfo
-	after := ""
-	for {
-		page, err := s.List(context.Background(), store.ListOptions{Prefix: prefix, StartAfter: after})
-		require.NoError(t, err)
-		out = append(out, page.Objects...)
-		if !page.Truncated || len(page.Objects) == 0 {
-			return out
-		}
-		after = page.Objects[len(page.Objects)-1].Key
-	}
+	out, err := store.ListAll(context.Background(), s, prefix)
+	require.NoError(t, err)
+	return out
 }
 
 func readAll(t *testing.T, s store.Store, key string) []byte {

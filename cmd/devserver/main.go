@@ -11,7 +11,7 @@
 // Usage:
 //
 //	devserver --db FILE [--port 7233] [--namespace default] [--host 127.0.0.1]
-//	          [--log-level warn] [--log-file FILE] [--metrics-port 0]
+//	          [--log-level warn] [--log-file FILE] [--metrics-port 0] [--ui-port 0]
 //	          [--dynamic-config KEY=JSON ...]
 package main
 
@@ -57,6 +57,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "devserver: namespace %q ready in %s (db %q)\n", srv.Namespace(), time.Since(began).Round(time.Millisecond), cfg.DBPath)
+	if ui := srv.UIAddress(); ui != "" {
+		fmt.Fprintf(stderr, "devserver: Web UI at %s\n", ui)
+	}
 	fmt.Fprintf(stdout, "READY %s\n", srv.Address())
 
 	<-ctx.Done()
@@ -79,6 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (devserver.Config, time.Duratio
 	fs.StringVar(&cfg.LogLevel, "log-level", devserver.DefaultLogLevel, "server log level: debug, info, warn, error or off")
 	fs.StringVar(&cfg.LogFile, "log-file", "", `file the server logs to ("" = standard error)`)
 	fs.IntVar(&cfg.MetricsPort, "metrics-port", 0, "serve Prometheus metrics on this port (0 = none)")
+	fs.IntVar(&cfg.UIPort, "ui-port", 0, "serve the Temporal Web UI on this port (0 = none)")
 	fs.DurationVar(&startTimeout, "start-timeout", 2*time.Minute, "give up if the server is not ready within this time")
 	fs.Func("dynamic-config", "server dynamic config value as KEY=JSON, repeatable (e.g. limit.historyCount.suggestContinueAsNew=200)", func(s string) error {
 		dynamic = append(dynamic, s)

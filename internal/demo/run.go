@@ -42,9 +42,11 @@ type Result struct {
 	ReportPaths []string `json:"reportPaths,omitempty"`
 	EvidenceDir string   `json:"evidenceDir,omitempty"`
 	// EvidencePubKey is the public key the evidence verifies with.
-	EvidencePubKey string        `json:"evidencePubKey,omitempty"`
-	TemporalAddr   string        `json:"temporalAddr"`
-	Elapsed        time.Duration `json:"elapsed"`
+	EvidencePubKey string `json:"evidencePubKey,omitempty"`
+	TemporalAddr   string `json:"temporalAddr"`
+	// WebUI is the Temporal Web UI's URL while the demo runs.
+	WebUI   string        `json:"webUi,omitempty"`
+	Elapsed time.Duration `json:"elapsed"`
 }
 
 // Run runs the demo as cfg says until every shard is cut over (CutOver or
@@ -97,7 +99,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer c.Close()
 	res.TemporalAddr = srv.Address()
 	fmt.Fprintf(out, "Temporal     embedded server at %s (namespace %s), persisted in %s\n", srv.Address(), srv.Namespace(), filepath.Join(dir, temporalDB))
-	fmt.Fprintln(out, "Web UI       not served: the embedded server (go.temporal.io/server) has no Web UI; progress is shown here")
+	if ui := srv.UIAddress(); ui != "" {
+		res.WebUI = ui
+		fmt.Fprintf(out, "Web UI       %s (namespace %s; the migration's workflow is %s)\n", ui, srv.Namespace(), workflows.MigrationWorkflowID(MigrationID))
+	}
 
 	e, err := startEndpoints(dir, st)
 	if err != nil {

@@ -35,7 +35,8 @@ func startTemporal(ctx context.Context, dir string, st *State, log *slog.Logger)
 	}
 	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	srv, err := devserver.Start(sctx, devserver.Config{DBPath: filepath.Join(dir, temporalDB), LogFile: filepath.Join(dir, temporalLog), Port: port})
+	srv, err := devserver.Start(sctx, devserver.Config{DBPath: filepath.Join(dir, temporalDB), LogFile: filepath.Join(dir, temporalLog),
+		Port: port, UIPort: uiPort()})
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: start the embedded Temporal server: %w", err)
 	}
@@ -91,4 +92,22 @@ func startWorker(c client.Client, p *plan.Plan, partSize int64) (worker.Worker, 
 		return nil, fmt.Errorf("demo: start the worker on task queue %s: %w", TaskQueue, err)
 	}
 	return w, nil
+}
+
+// defaultUIPort is the Temporal CLI dev server's Web UI port.
+const defaultUIPort = 8233
+
+// uiPort returns the port for the Web UI: 8233 when it is free, as with the
+// Temporal CLI's dev server, else any free port.
+func uiPort() int {
+	for _, addr := range []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(defaultUIPort)), "127.0.0.1:0"} {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		_ = ln.Close()
+		return port
+	}
+	return 0
 }

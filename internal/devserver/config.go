@@ -39,6 +39,8 @@ type Config struct {
 	// MetricsPort, when not 0, serves the server's Prometheus metrics at
 	// http://Host:MetricsPort/metrics.
 	MetricsPort int
+	// UIPort, when not 0, serves the Temporal Web UI at http://Host:UIPort.
+	UIPort int
 	// DynamicConfig overrides server dynamic config values by key, for
 	// example "limit.historyCount.suggestContinueAsNew": 200. They are applied
 	// on top of this package's defaults (see defaultDynamicConfig).
@@ -69,6 +71,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.MetricsPort < 0 || cfg.MetricsPort > 65535 {
 		errs = append(errs, fmt.Errorf("devserver: MetricsPort %d is out of range; use 1-65535, or 0 for no metrics", cfg.MetricsPort))
+	}
+	if cfg.UIPort < 0 || cfg.UIPort > 65535 {
+		errs = append(errs, fmt.Errorf("devserver: UIPort %d is out of range; use 1-65535, or 0 for no Web UI", cfg.UIPort))
 	}
 
 	cfg.Namespace = strings.TrimSpace(cfg.Namespace)

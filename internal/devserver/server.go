@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	uiserver "github.com/temporalio/ui-server/v2/server"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/temporal"
@@ -25,6 +26,7 @@ type Server struct {
 	temporal temporal.Server
 	logs     *logSink
 	lock     *dbLock
+	ui       *uiserver.Server
 
 	stopOnce sync.Once
 	stopErr  error
@@ -52,6 +54,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.start(ctx); err != nil {
 		_ = s.Stop()
 		return nil, err
+	}
+	if cfg.UIPort > 0 {
+		if err := s.startUI(); err != nil {
+			_ = s.Stop()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -145,6 +153,9 @@ func (s *Server) Namespace() string { return s.cfg.Namespace }
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		var errs []error
+		if s.ui != nil {
+			s.ui.Stop()
+		}
 		if s.temporal != nil {
 			if err := s.temporal.Stop(); err != nil {
 				errs = append(errs, fmt.Errorf("devserver: stopping the server: %w", err))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -136,10 +135,7 @@ func (s *Store) Get(ctx context.Context, key string, opts store.GetOptions) (io.
 		if r.Length == 0 {
 			return s.emptyRead(ctx, key, opts)
 		}
-		h := fmt.Sprintf("bytes=%d-", r.Offset)
-		if r.Length > 0 {
-			h += strconv.FormatInt(r.Offset+r.Length-1, 10)
-		}
+		h := r.Header()
 		rangeHeader = &h
 	}
 	resp, err := s.client.GetObject(ctx, objectstorage.GetObjectRequest{
@@ -167,7 +163,7 @@ func (s *Store) Get(ctx context.Context, key string, opts store.GetOptions) (io.
 	if resp.ContentLength != nil {
 		info.Size = *resp.ContentLength
 	}
-	if total, ok := contentRangeTotal(resp.ContentRange); ok {
+	if total, ok := store.ContentRangeTotal(deref(resp.ContentRange)); ok {
 		info.Size = total
 	}
 	body := resp.Content
@@ -196,19 +192,6 @@ func (s *Store) emptyRead(ctx context.Context, key string, opts store.GetOptions
 			Status: http.StatusPreconditionFailed, Class: store.Permanent, Err: store.ErrPreconditionFailed}
 	}
 	return io.NopCloser(bytes.NewReader(nil)), info, nil
-}
-
-// contentRangeTotal parses the total size from "bytes a-b/total".
-func contentRangeTotal(cr *string) (int64, bool) {
-	if cr == nil {
-		return 0, false
-	}
-	i := strings.LastIndexByte(*cr, '/')
-	if i < 0 {
-		return 0, false
-	}
-	n, err := strconv.ParseInt((*cr)[i+1:], 10, 64)
-	return n, err == nil
 }
 
 // cutRange narrows a whole-object body to r.

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -81,14 +80,10 @@ func (s *Store) Get(ctx context.Context, key string, opts store.GetOptions) (io.
 			return nil, store.ObjectInfo{}, &store.Error{Store: s.String(), Op: "get", Key: key, Class: store.Permanent,
 				Err: fmt.Errorf("negative range offset %d", opts.Range.Offset)}
 		}
-		r := fmt.Sprintf("bytes=%d-", opts.Range.Offset)
-		if opts.Range.Length >= 0 {
-			if opts.Range.Length == 0 {
-				return io.NopCloser(strings.NewReader("")), store.ObjectInfo{Key: key}, nil
-			}
-			r += strconv.FormatInt(opts.Range.Offset+opts.Range.Length-1, 10)
+		if opts.Range.Length == 0 {
+			return io.NopCloser(strings.NewReader("")), store.ObjectInfo{Key: key}, nil
 		}
-		in.Range = aws.String(r)
+		in.Range = aws.String(opts.Range.Header())
 	} else {
 		in.ChecksumMode = types.ChecksumModeEnabled
 	}
@@ -116,10 +111,8 @@ func (s *Store) Get(ctx context.Context, key string, opts store.GetOptions) (io.
 		},
 	}
 	if cr := aws.ToString(out.ContentRange); cr != "" {
-		if i := strings.LastIndexByte(cr, '/'); i >= 0 {
-			if total, err := strconv.ParseInt(cr[i+1:], 10, 64); err == nil {
-				info.Size = total
-			}
+		if total, ok := store.ContentRangeTotal(cr); ok {
+			info.Size = total
 		}
 	} else {
 		info.Checksums = checksums(out.ChecksumType, out.ChecksumCRC32, out.ChecksumCRC32C, out.ChecksumCRC64NVME, out.ChecksumSHA1, out.ChecksumSHA256)

@@ -81,9 +81,10 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 	stopHB := func() { cancelHB(); <-hbDone }
 	filters := s.plan.Sources.Primary.Filters
 	results := a.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, objs, engine.BatchOptions{
-		After:  in.Cursor,
-		Done:   done,
-		Resume: resume,
+		After:       in.Cursor,
+		MigrationID: s.plan.ID,
+		Done:        done,
+		Resume:      resume,
 		Filter: func(o store.ObjectInfo) (bool, string) {
 			if ok, why := filters.Admit(o.Key, o.LastModified, in.StartAt); !ok {
 				return true, why

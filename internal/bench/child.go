@@ -77,7 +77,6 @@ func RunCopyChild(ctx context.Context, specPath, outPath string) error {
 	eng, err := engine.New(engine.Config{
 		PartSize: set.PartSize, PoolBytes: set.PoolBytes,
 		Concurrency: set.Concurrency, PartConcurrency: set.PartConcurrency,
-		MigrationID: "bench",
 	})
 	if err != nil {
 		return err
@@ -101,7 +100,7 @@ func RunCopyChild(ctx context.Context, specPath, outPath string) error {
 		return err
 	}
 	rep.List = time.Since(start)
-	results := eng.CopyBatch(ctx, src, dst, objs, engine.BatchOptions{})
+	results := eng.CopyBatch(ctx, src, dst, objs, engine.BatchOptions{MigrationID: "bench"})
 	rep.Copy = time.Since(start) - rep.List
 	for _, r := range results {
 		rep.Objects++

@@ -26,6 +26,9 @@ type BatchOptions struct {
 	// batch's cursor), where the destination listing may start; "" lists
 	// from the start of the batch's common prefix.
 	After string
+	// MigrationID is the migration the batch belongs to, written into every
+	// copied object's provenance (store.MetaMigrationID).
+	MigrationID string
 }
 
 // CopyBatch copies objs with at most Config.Concurrency objects in flight
@@ -82,7 +85,7 @@ func (e *Engine) CopyBatch(ctx context.Context, src, dst store.Store, objs []sto
 			if c, ok := opts.Resume[obj.Key]; ok {
 				resume = &c
 			}
-			co := CopyOptions{Resume: resume, OnCheckpoint: onCP}
+			co := CopyOptions{Resume: resume, OnCheckpoint: onCP, MigrationID: opts.MigrationID}
 			if _, ok := present[obj.Key]; indexed && !ok {
 				co.Absent = true
 			}

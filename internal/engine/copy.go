@@ -29,6 +29,10 @@ type CopyOptions struct {
 	// Absent says a listing just showed no object under the key, so the
 	// first attempt skips its HEAD and writes with If-None-Match: *.
 	Absent bool
+	// MigrationID is written into the object's provenance
+	// (store.MetaMigrationID), so that a later run can tell which
+	// migration wrote it.
+	MigrationID string
 }
 
 // Copy copies one object from src to dst under the same key and returns its
@@ -65,7 +69,7 @@ func (e *Engine) copy(ctx context.Context, src, dst store.Store, obj store.Objec
 	backoff := e.cfg.RetryBackoff
 	for attempt := 1; ; attempt++ {
 		var r Result
-		r, err = e.copyOnce(ctx, src, dst, obj, cp, onCP, opts.Absent && attempt == 1)
+		r, err = e.copyOnce(ctx, src, dst, obj, cp, onCP, opts.Absent && attempt == 1, opts.MigrationID)
 		res.BytesSent += r.BytesSent
 		if err == nil {
 			r.BytesSent = res.BytesSent
@@ -122,7 +126,7 @@ func (e *Engine) abort(dst store.Store, key, uploadID string) {
 
 // copyOnce makes one attempt. It returns the Result of a finished object
 // or the error of this attempt.
-func (e *Engine) copyOnce(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cp *Checkpoint, onCP func(Checkpoint), absent bool) (Result, error) {
+func (e *Engine) copyOnce(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cp *Checkpoint, onCP func(Checkpoint), absent bool, migrationID string) (Result, error) {
 	var (
 		cur  store.ObjectInfo
 		err  error
@@ -148,9 +152,9 @@ func (e *Engine) copyOnce(ctx context.Context, src, dst store.Store, obj store.O
 		return Result{}, fromDest(err)
 	}
 	if obj.Size > e.cfg.MultipartThreshold || cp != nil {
-		return e.copyMultipart(ctx, src, dst, obj, cond, cp, onCP)
+		return e.copyMultipart(ctx, src, dst, obj, cond, cp, onCP, migrationID)
 	}
-	return e.copySingle(ctx, src, dst, obj, cond)
+	return e.copySingle(ctx, src, dst, obj, cond, migrationID)
 }
 
 // identical reports whether the destination object cur already holds obj:
@@ -170,7 +174,7 @@ func identical(obj, cur store.ObjectInfo) (Result, bool) {
 
 // copySingle copies an object of at most one part with one PUT. The body
 // is buffered whole, because Content-MD5 must be known before it is sent.
-func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cond store.PutOptions) (Result, error) {
+func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cond store.PutOptions, migrationID string) (Result, error) {
 	buf, err := e.pool.Get(ctx, int(obj.Size))
 	if err != nil {
 		return Result{}, err
@@ -205,7 +209,7 @@ func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store
 	}
 	opts := cond
 	opts.ContentMD5 = h.MD5()
-	opts.Metadata = e.provenance(src, obj, info, h)
+	opts.Metadata = provenance(src, obj, info, h, migrationID)
 	opts.StorageTier = e.cfg.StorageTier
 	put, err := dst.Put(ctx, obj.Key, bytes.NewReader(buf), obj.Size, opts)
 	r.BytesSent = obj.Size
@@ -273,8 +277,9 @@ func checkSource(info store.ObjectInfo, h *Hasher) (string, error) {
 }
 
 // provenance returns the destination metadata: the source's own metadata,
-// plus where the bytes came from and, when known, what they hash to.
-func (e *Engine) provenance(src store.Store, obj, info store.ObjectInfo, h *Hasher) store.Metadata {
+// plus where the bytes came from, which migration wrote them and, when
+// known, what they hash to.
+func provenance(src store.Store, obj, info store.ObjectInfo, h *Hasher, migrationID string) store.Metadata {
 	md := info.Metadata
 	user := make(map[string]string, len(md.User)+9)
 	for k, v := range md.User {
@@ -294,8 +299,10 @@ func (e *Engine) provenance(src store.Store, obj, info store.ObjectInfo, h *Hash
 	if !obj.LastModified.IsZero() {
 		user[store.MetaSourceMTime] = obj.LastModified.UTC().Format(time.RFC3339)
 	}
-	if e.cfg.MigrationID != "" {
-		user[store.MetaMigrationID] = e.cfg.MigrationID
+	if migrationID != "" {
+		user[store.MetaMigrationID] = migrationID
+	} else {
+		delete(user, store.MetaMigrationID)
 	}
 	delete(user, store.MetaMD5)
 	delete(user, store.MetaSHA256)

@@ -29,8 +29,6 @@ type Config struct {
 	// RetryBackoff is the pause before the engine's second attempt; it
 	// doubles for each further one (default 200ms).
 	RetryBackoff time.Duration
-	// MigrationID is written into every object's provenance metadata.
-	MigrationID string
 	// StorageTier is the destination tier or class ("" = store default).
 	StorageTier string
 	// Observer receives the engine's events (default: none).

@@ -47,7 +47,7 @@ func directions(t *testing.T, obs observe.Observer) []direction {
 
 func newEngine(t *testing.T, obs observe.Observer, mod func(*engine.Config)) *engine.Engine {
 	cfg := engine.Config{PartSize: partSize, PoolBytes: 128 << 20, Concurrency: 8, PartConcurrency: 3,
-		MigrationID: "mig-test", Observer: obs, RetryBackoff: 1}
+		Observer: obs, RetryBackoff: 1}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -132,7 +132,7 @@ func TestCopyBatchBothDirections(t *testing.T) {
 			d.dstFaults.Set(faults.Rule{Op: "head", Latency: 1})
 			t.Cleanup(d.dstFaults.Clear)
 			var seen []string
-			res := e.CopyBatch(context.Background(), d.src, d.dst, objs, engine.BatchOptions{
+			res := e.CopyBatch(context.Background(), d.src, d.dst, objs, engine.BatchOptions{MigrationID: "mig-test",
 				OnResult: func(r engine.Result) { seen = append(seen, r.Key) }})
 			assert.Zero(t, d.dstFaults.Fired("head"), "one listing of an empty destination replaces a HEAD per object")
 			require.Len(t, seen, len(objs), "OnResult once per object")

@@ -42,7 +42,7 @@ func (e *Engine) partSizeFor(size int64, lim store.MultipartLimits) int64 {
 // copyMultipart uploads obj in parts: the source is read once, in order,
 // as one stream pinned by ETag (or version), hashed as it is read, and the
 // parts are uploaded in parallel, each with its Content-MD5.
-func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cond store.PutOptions, cp *Checkpoint, onCP func(Checkpoint)) (Result, error) {
+func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cond store.PutOptions, cp *Checkpoint, onCP func(Checkpoint), migrationID string) (Result, error) {
 	partSize := e.partSizeFor(obj.Size, dst.MultipartLimits())
 	nparts := int((obj.Size + partSize - 1) / partSize)
 	if nparts == 0 {
@@ -78,7 +78,7 @@ func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj st
 			h = NewHasherWithoutMD5()
 		}
 		opts := cond
-		opts.Metadata = e.provenance(src, obj, head, nil)
+		opts.Metadata = provenance(src, obj, head, nil, migrationID)
 		opts.StorageTier = e.cfg.StorageTier
 		id, err := dst.CreateMultipart(ctx, obj.Key, opts)
 		if err != nil {

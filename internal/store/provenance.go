@@ -17,3 +17,10 @@ const (
 	MetaSHA256        = "mig-sha256" // hex
 	MetaMigrationID   = "mig-id"
 )
+
+// WrittenBy reports whether info's provenance names migrationID as the
+// migration that wrote the object. An object without provenance (written
+// by the application, or by another tool) was written by no migration.
+func WrittenBy(info ObjectInfo, migrationID string) bool {
+	return migrationID != "" && info.Metadata.User[MetaMigrationID] == migrationID
+}

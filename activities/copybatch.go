@@ -80,21 +80,17 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 	go func() { defer close(hbDone); p.run(hbCtx) }()
 	stopHB := func() { cancelHB(); <-hbDone }
 	filters := s.plan.Sources.Primary.Filters
-	results := a.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, objs, engine.BatchOptions{
-		After:       in.Cursor,
-		MigrationID: s.plan.ID,
-		Done:        done,
-		Resume:      resume,
-		Filter: func(o store.ObjectInfo) (bool, string) {
-			if ok, why := filters.Admit(o.Key, o.LastModified, in.StartAt); !ok {
-				return true, why
-			}
-			p.started(o.Key)
-			return false, ""
-		},
-		OnResult:     p.finished,
-		OnCheckpoint: p.checkpoint,
-	})
+	opts := s.copyOptions()
+	opts.After, opts.Done, opts.Resume = in.Cursor, done, resume
+	opts.Filter = func(o store.ObjectInfo) (bool, string) {
+		if ok, why := filters.Admit(o.Key, o.LastModified, in.StartAt); !ok {
+			return true, why
+		}
+		p.started(o.Key)
+		return false, ""
+	}
+	opts.OnResult, opts.OnCheckpoint = p.finished, p.checkpoint
+	results := a.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, objs, opts)
 	stopHB()
 	p.beat()
 

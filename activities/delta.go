@@ -73,7 +73,7 @@ func (a *Activities) DeltaRound(ctx context.Context, in DeltaInput) (DeltaResult
 
 	for i := 0; i < len(toCopy); i += deltaChunk {
 		chunk := toCopy[i:min(i+deltaChunk, len(toCopy))]
-		for _, r := range a.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, chunk, engine.BatchOptions{MigrationID: s.plan.ID}) {
+		for _, r := range a.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, chunk, s.copyOptions()) {
 			res.Counts.add(r)
 			entries = append(entries, manifest.Entry{Result: r})
 		}

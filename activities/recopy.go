@@ -44,7 +44,7 @@ func (a *Activities) Recopy(ctx context.Context, in RecopyInput) (RecopyResult, 
 		}
 		objs = append(objs, o)
 	}
-	results := append(a.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, objs, engine.BatchOptions{MigrationID: s.plan.ID}), gone...)
+	results := append(a.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, objs, s.copyOptions()), gone...)
 	var res RecopyResult
 	for _, r := range results {
 		res.Counts.add(r)

@@ -41,7 +41,7 @@ func (a *Activities) ReverseSync(ctx context.Context, in ReverseSyncInput) (Reve
 	var recs []engine.Result
 	for i := 0; i < len(objs); i += deltaChunk {
 		chunk := objs[i:min(i+deltaChunk, len(objs))]
-		results := a.eng.CopyBatch(ctx, s.stores.Destination, s.stores.Source, chunk, engine.BatchOptions{MigrationID: s.plan.ID})
+		results := a.eng.CopyBatch(ctx, s.stores.Destination, s.stores.Source, chunk, s.copyOptions())
 		var toCheck []engine.Result
 		for _, r := range results {
 			switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/plan"
 )
@@ -57,4 +58,11 @@ func (s *session) checkWrite() error {
 		return nonRetryable(ErrTypeResidency, err)
 	}
 	return nil
+}
+
+// copyOptions are the engine options every copy of this migration uses:
+// the migration id for provenance, and the plan's copy policies. Callers
+// add their batch-specific fields (resume state, callbacks).
+func (s *session) copyOptions() engine.BatchOptions {
+	return engine.BatchOptions{MigrationID: s.plan.ID}
 }

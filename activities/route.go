@@ -28,7 +28,8 @@ func (a *Activities) SetRoute(ctx context.Context, in RouteInput) (routing.Route
 		return routing.Route{}, err
 	}
 	r, err := t.Set(ctx, routing.Change{Shard: in.Shard.ShardID, To: in.To, Location: in.Location,
-		ExpectedVersion: in.ExpectedVersion, OperationID: in.OperationID, Actor: in.Actor, Reason: in.Reason})
+		ExpectedVersion: in.ExpectedVersion, OperationID: in.OperationID, Actor: in.Actor, Reason: in.Reason,
+		Owner: in.Shard.MigrationID})
 	if err != nil {
 		return routing.Route{}, routingError(err)
 	}

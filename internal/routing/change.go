@@ -18,6 +18,8 @@ func (c Change) Validate() error {
 			ErrInvalidChange, c.Shard)
 	case c.ExpectedVersion < 0:
 		return fmt.Errorf("%w: shard %q: expected version %d is negative", ErrInvalidChange, c.Shard, c.ExpectedVersion)
+	case c.Owner == "":
+		return fmt.Errorf("%w: shard %q: the change names no owner; give the id of the migration making it", ErrInvalidChange, c.Shard)
 	}
 	return nil
 }
@@ -44,12 +46,19 @@ func Apply(cur Route, c Change, now time.Time) (next Route, applied bool, err er
 		next.DrainAck = false
 		next.UpdatedAt = now.UTC()
 		next.Actor = c.Actor
+		next.Owner = c.Owner
 		return next, true, nil
 	}
 	if AlreadyApplied(cur, c) {
 		return cur, false, nil
 	}
 	return cur, false, &ConflictError{Change: c, Current: cur}
+}
+
+// SetEntry is the history entry of change c applied to cur, giving next.
+func SetEntry(cur, next Route, c Change) HistoryEntry {
+	return HistoryEntry{Shard: c.Shard, Kind: EventSet, From: cur.State, To: next.State, Location: next.Location,
+		Version: next.Version, OperationID: c.OperationID, Actor: c.Actor, Owner: c.Owner, Reason: c.Reason, At: next.UpdatedAt}
 }
 
 // NewRoute returns a shard's initial route: version 0, state source.

@@ -20,6 +20,7 @@ type HistoryEntry struct {
 	Version     int64     `json:"version"` // the version after the event
 	OperationID string    `json:"operationId,omitempty"`
 	Actor       string    `json:"actor,omitempty"`
+	Owner       string    `json:"owner,omitempty"` // the migration that made the change
 	Reason      string    `json:"reason,omitempty"`
 	At          time.Time `json:"at"`
 }

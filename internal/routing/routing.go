@@ -52,6 +52,9 @@ type Route struct {
 	DrainAck  bool      `json:"drainAck"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	Actor     string    `json:"actor"`
+	// Owner is the migration that made the last change (and so drives the
+	// shard's route); "" for a route no migration has changed yet.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Change asks a target to move a shard to a new state.
@@ -69,6 +72,10 @@ type Change struct {
 	OperationID string
 	Actor       string // who asks, for the audit trail
 	Reason      string // why, for the audit trail
+	// Owner is the migration making the change; it becomes the route's
+	// owner. Every change names one, so that a migration never mistakes a
+	// route another migration drives for its own.
+	Owner string
 }
 
 // Target is a routing target.

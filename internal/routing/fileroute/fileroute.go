@@ -117,10 +117,7 @@ func (t *Target) Set(ctx context.Context, c routing.Change) (routing.Route, erro
 			return false, err
 		}
 		d.Routes[c.Shard] = next
-		d.History = append(d.History, routing.HistoryEntry{
-			Shard: c.Shard, Kind: routing.EventSet, From: cur.State, To: next.State, Location: next.Location,
-			Version: next.Version, OperationID: c.OperationID, Actor: c.Actor, Reason: c.Reason, At: next.UpdatedAt,
-		})
+		d.History = append(d.History, routing.SetEntry(cur, next, c))
 		return true, nil
 	})
 	if err != nil {

@@ -33,7 +33,7 @@ func TestFileIsReadableJSONWithoutLeftovers(t *testing.T) {
 	require.NoError(t, err)
 	r, err := tg.Register(t.Context(), "users/3f/", "s3://src/users/3f/")
 	require.NoError(t, err)
-	_, err = tg.Set(t.Context(), routing.Change{Shard: r.Shard, To: routing.StateReadOnly, OperationID: "op-1"})
+	_, err = tg.Set(t.Context(), routing.Change{Shard: r.Shard, To: routing.StateReadOnly, OperationID: "op-1", Owner: "mig-1"})
 	require.NoError(t, err)
 
 	var doc struct {
@@ -143,6 +143,7 @@ func TestChildProcess(t *testing.T) {
 			_, err = tg.Set(t.Context(), routing.Change{
 				Shard: "shared/", To: states[v%2], ExpectedVersion: v,
 				OperationID: fmt.Sprintf("op-v%d-p%s", v, os.Getenv("FILEROUTE_TEST_ID")),
+				Owner:       "mig-1",
 			})
 			if err == nil {
 				wins++

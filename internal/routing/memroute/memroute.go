@@ -80,10 +80,7 @@ func (t *Target) Set(ctx context.Context, c routing.Change) (routing.Route, erro
 		return next, nil
 	}
 	t.routes[c.Shard] = next
-	t.history = append(t.history, routing.HistoryEntry{
-		Shard: c.Shard, Kind: routing.EventSet, From: cur.State, To: next.State, Location: next.Location,
-		Version: next.Version, OperationID: c.OperationID, Actor: c.Actor, Reason: c.Reason, At: next.UpdatedAt,
-	})
+	t.history = append(t.history, routing.SetEntry(cur, next, c))
 	return next, nil
 }
 

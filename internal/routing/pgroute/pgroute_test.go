@@ -65,7 +65,7 @@ func TestApplicationView(t *testing.T) {
 	shard := routingtest.Shard(t)
 	r, err := tg.Register(ctx, shard, "s3://src/"+shard)
 	require.NoError(t, err)
-	_, err = tg.Set(ctx, routing.Change{Shard: shard, To: routing.StateReadOnly, ExpectedVersion: r.Version, OperationID: "op-freeze", Actor: "test"})
+	_, err = tg.Set(ctx, routing.Change{Shard: shard, To: routing.StateReadOnly, ExpectedVersion: r.Version, OperationID: "op-freeze", Actor: "test", Owner: "mig-1"})
 	require.NoError(t, err)
 
 	var state, location, op string

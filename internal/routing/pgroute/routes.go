@@ -13,12 +13,12 @@ import (
 // routeColumns selects a routing.Route from the shard map (alias r). A drain
 // acknowledgement counts only for the operation that is current.
 const routeColumns = `r.shard, r.state, r.location, r.version, r.operation_id,
-	r.drain_ack AND r.drain_ack_op = r.operation_id AND r.operation_id <> '', r.updated_at, r.actor`
+	r.drain_ack AND r.drain_ack_op = r.operation_id AND r.operation_id <> '', r.updated_at, r.actor, r.owner`
 
 func scanRoute(row pgx.Row) (routing.Route, error) {
 	var r routing.Route
 	var state string
-	err := row.Scan(&r.Shard, &state, &r.Location, &r.Version, &r.OperationID, &r.DrainAck, &r.UpdatedAt, &r.Actor)
+	err := row.Scan(&r.Shard, &state, &r.Location, &r.Version, &r.OperationID, &r.DrainAck, &r.UpdatedAt, &r.Actor, &r.Owner)
 	r.State = routing.State(state)
 	r.UpdatedAt = r.UpdatedAt.UTC()
 	return r, err
@@ -100,20 +100,21 @@ func (t *Target) set(ctx context.Context, c routing.Change) (routing.Route, erro
 				drain_ack = false,
 				drain_ack_op = '',
 				updated_at = now(),
-				actor = $6
+				actor = $6,
+				owner = $7
 			FROM `+t.table+` AS old
 			WHERE r.shard = $1 AND r.version = $2 AND old.shard = r.shard
 			RETURNING old.state, `+routeColumns,
-			c.Shard, c.ExpectedVersion, string(c.To), c.Location, c.OperationID, c.Actor)
+			c.Shard, c.ExpectedVersion, string(c.To), c.Location, c.OperationID, c.Actor, c.Owner)
 		var r routing.Route
 		var state string
-		err := row.Scan(&from, &r.Shard, &state, &r.Location, &r.Version, &r.OperationID, &r.DrainAck, &r.UpdatedAt, &r.Actor)
+		err := row.Scan(&from, &r.Shard, &state, &r.Location, &r.Version, &r.OperationID, &r.DrainAck, &r.UpdatedAt, &r.Actor, &r.Owner)
 		if err == nil {
 			r.State, r.UpdatedAt = routing.State(state), r.UpdatedAt.UTC()
 			out = r
 			return t.record(ctx, tx, routing.HistoryEntry{
 				Shard: c.Shard, Kind: routing.EventSet, From: routing.State(from), To: r.State,
-				Location: r.Location, Version: r.Version, OperationID: c.OperationID, Actor: c.Actor, Reason: c.Reason,
+				Location: r.Location, Version: r.Version, OperationID: c.OperationID, Actor: c.Actor, Owner: c.Owner, Reason: c.Reason,
 			})
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
@@ -205,7 +206,7 @@ func (t *Target) DrainAcknowledged(ctx context.Context, shard, opID string) (boo
 // History returns the shard's recorded events, oldest first.
 func (t *Target) History(ctx context.Context, shard string) ([]routing.HistoryEntry, error) {
 	rows, err := t.pool.Query(ctx, `
-		SELECT shard, kind, from_state, to_state, location, version, operation_id, actor, reason, at
+		SELECT shard, kind, from_state, to_state, location, version, operation_id, actor, owner, reason, at
 		FROM `+t.history+` WHERE shard = $1 ORDER BY id`, shard)
 	if err != nil {
 		return nil, pgErr("history of", shard, err)
@@ -213,7 +214,7 @@ func (t *Target) History(ctx context.Context, shard string) ([]routing.HistoryEn
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (routing.HistoryEntry, error) {
 		var h routing.HistoryEntry
 		var from, to string
-		err := row.Scan(&h.Shard, &h.Kind, &from, &to, &h.Location, &h.Version, &h.OperationID, &h.Actor, &h.Reason, &h.At)
+		err := row.Scan(&h.Shard, &h.Kind, &from, &to, &h.Location, &h.Version, &h.OperationID, &h.Actor, &h.Owner, &h.Reason, &h.At)
 		h.From, h.To, h.At = routing.State(from), routing.State(to), h.At.UTC()
 		return h, err
 	})
@@ -227,8 +228,8 @@ func (t *Target) History(ctx context.Context, shard string) ([]routing.HistoryEn
 // transaction's.
 func (t *Target) record(ctx context.Context, tx pgx.Tx, h routing.HistoryEntry) error {
 	_, err := tx.Exec(ctx, `
-		INSERT INTO `+t.history+` (shard, kind, from_state, to_state, location, version, operation_id, actor, reason, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())`,
-		h.Shard, h.Kind, string(h.From), string(h.To), h.Location, h.Version, h.OperationID, h.Actor, h.Reason)
+		INSERT INTO `+t.history+` (shard, kind, from_state, to_state, location, version, operation_id, actor, owner, reason, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())`,
+		h.Shard, h.Kind, string(h.From), string(h.To), h.Location, h.Version, h.OperationID, h.Actor, h.Owner, h.Reason)
 	return err
 }

@@ -21,8 +21,10 @@ CREATE TABLE IF NOT EXISTS {{table}} (
 	drain_ack    boolean NOT NULL DEFAULT false,
 	drain_ack_op text NOT NULL DEFAULT '',
 	updated_at   timestamptz NOT NULL DEFAULT now(),
-	actor        text NOT NULL DEFAULT ''
+	actor        text NOT NULL DEFAULT '',
+	owner        text NOT NULL DEFAULT ''
 );
+ALTER TABLE {{table}} ADD COLUMN IF NOT EXISTS owner text NOT NULL DEFAULT '';
 CREATE TABLE IF NOT EXISTS {{history}} (
 	id           bigserial PRIMARY KEY,
 	shard        text NOT NULL,
@@ -34,8 +36,10 @@ CREATE TABLE IF NOT EXISTS {{history}} (
 	operation_id text NOT NULL DEFAULT '',
 	actor        text NOT NULL DEFAULT '',
 	reason       text NOT NULL DEFAULT '',
-	at           timestamptz NOT NULL DEFAULT now()
+	at           timestamptz NOT NULL DEFAULT now(),
+	owner        text NOT NULL DEFAULT ''
 );
+ALTER TABLE {{history}} ADD COLUMN IF NOT EXISTS owner text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS {{historyIndex}} ON {{history}} (shard, id);
 CREATE OR REPLACE FUNCTION ocimove_route_history_append_only() RETURNS trigger
 	LANGUAGE plpgsql AS $$

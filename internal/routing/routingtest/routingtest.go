@@ -69,6 +69,7 @@ func Run(t *testing.T, newTarget func(t *testing.T) routing.Target, opts Options
 	t.Run("VersionConflict", func(t *testing.T) { testVersionConflict(t, newTarget(t)) })
 	t.Run("RetryAfterLostResponse", func(t *testing.T) { testRetryAfterLostResponse(t, newTarget(t)) })
 	t.Run("StaleRetryOfSupersededChange", func(t *testing.T) { testStaleRetryOfSupersededChange(t, newTarget(t)) })
+	t.Run("Owner", func(t *testing.T) { testOwner(t, newTarget(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, newTarget(t), opts.Goroutines, opts.Rounds) })
 	t.Run("History", func(t *testing.T) {
 		tg := newTarget(t)
@@ -107,7 +108,7 @@ func register(t *testing.T, tg routing.Target) routing.Route {
 func change(r routing.Route, to routing.State, op string) routing.Change {
 	return routing.Change{
 		Shard: r.Shard, To: to, ExpectedVersion: r.Version, OperationID: op,
-		Actor: "routingtest", Reason: "conformance " + op,
+		Actor: "routingtest", Reason: "conformance " + op, Owner: "mig-conformance",
 	}
 }
 
@@ -151,7 +152,7 @@ func testUnknownShard(t *testing.T, tg routing.Target) {
 	_, err := tg.Get(ctx, shard)
 	require.ErrorIs(t, err, routing.ErrUnknownShard)
 	assert.Contains(t, err.Error(), shard)
-	_, err = tg.Set(ctx, routing.Change{Shard: shard, To: routing.StateReadOnly, OperationID: "op-1"})
+	_, err = tg.Set(ctx, routing.Change{Shard: shard, To: routing.StateReadOnly, OperationID: "op-1", Owner: "mig-1"})
 	require.ErrorIs(t, err, routing.ErrUnknownShard)
 	if da, ok := tg.(routing.DrainAcknowledger); ok {
 		_, err = da.DrainAcknowledged(ctx, shard, "op-1")
@@ -163,10 +164,11 @@ func testInvalidChange(t *testing.T, tg routing.Target) {
 	ctx := t.Context()
 	r := register(t, tg)
 	bad := []routing.Change{
-		{Shard: "", To: routing.StateReadOnly, OperationID: "op"},
-		{Shard: r.Shard, To: "frozen", OperationID: "op"},
-		{Shard: r.Shard, To: routing.StateReadOnly, OperationID: ""},
-		{Shard: r.Shard, To: routing.StateReadOnly, OperationID: "op", ExpectedVersion: -1},
+		{Shard: "", To: routing.StateReadOnly, OperationID: "op", Owner: "mig-1"},
+		{Shard: r.Shard, To: "frozen", OperationID: "op", Owner: "mig-1"},
+		{Shard: r.Shard, To: routing.StateReadOnly, OperationID: "", Owner: "mig-1"},
+		{Shard: r.Shard, To: routing.StateReadOnly, OperationID: "op", ExpectedVersion: -1, Owner: "mig-1"},
+		{Shard: r.Shard, To: routing.StateReadOnly, OperationID: "op"}, // no owner
 	}
 	for _, c := range bad {
 		_, err := tg.Set(ctx, c)
@@ -208,6 +210,41 @@ func testCompareAndSet(t *testing.T, tg routing.Target) {
 	assert.Equal(t, cut.Location, got.Location)
 	assert.Equal(t, cut.OperationID, got.OperationID)
 	assert.Equal(t, cut.Actor, got.Actor)
+}
+
+// testOwner: a route is owned by no migration until one changes it; every
+// change records its migration as the owner, and a retry of an applied
+// change keeps it.
+func testOwner(t *testing.T, tg routing.Target) {
+	ctx := t.Context()
+	r := register(t, tg)
+	assert.Empty(t, r.Owner, "a registered route is owned by no migration")
+
+	claim := change(r, routing.StateSource, "mig-a/claim")
+	claim.Owner = "mig-a"
+	claimed, err := tg.Set(ctx, claim)
+	require.NoError(t, err)
+	assert.Equal(t, "mig-a", claimed.Owner)
+	assert.Equal(t, routing.StateSource, claimed.State, "a claim keeps the state")
+	assert.EqualValues(t, 1, claimed.Version)
+
+	retry, err := tg.Set(ctx, claim)
+	require.NoError(t, err)
+	assert.Equal(t, "mig-a", retry.Owner)
+	assert.EqualValues(t, 1, retry.Version)
+
+	other := change(claimed, routing.StateReadOnly, "mig-b/freeze")
+	other.Owner = "mig-b"
+	taken, err := tg.Set(ctx, other)
+	require.NoError(t, err)
+	assert.Equal(t, "mig-b", taken.Owner)
+
+	got, err := tg.Get(ctx, r.Shard)
+	require.NoError(t, err)
+	assert.Equal(t, "mig-b", got.Owner)
+	again, err := tg.Register(ctx, r.Shard, "s3://elsewhere/")
+	require.NoError(t, err)
+	assert.Equal(t, "mig-b", again.Owner, "registering again returns the owner")
 }
 
 func testVersionConflict(t *testing.T, tg routing.Target) {
@@ -294,7 +331,7 @@ func testConcurrent(t *testing.T, tg routing.Target, goroutines, rounds int) {
 				op := fmt.Sprintf("op-v%d-g%d", v, g)
 				c := routing.Change{
 					Shard: r.Shard, To: states[v%2], ExpectedVersion: v, OperationID: op,
-					Actor: fmt.Sprintf("goroutine-%d", g), Reason: "race",
+					Actor: fmt.Sprintf("goroutine-%d", g), Reason: "race", Owner: fmt.Sprintf("mig-%d", g),
 				}
 				route, err := tg.Set(ctx, c)
 				results[g] = result{route, op, err}
@@ -360,6 +397,7 @@ func testHistory(t *testing.T, tg routing.Target, h Historian) {
 	assert.Equal(t, "op-cutover", hist[2].OperationID)
 	assert.Equal(t, "bob", hist[2].Actor)
 	assert.Equal(t, "verified", hist[2].Reason)
+	assert.Equal(t, "mig-conformance", hist[2].Owner, "the history names the migration that made each change")
 	for _, e := range hist {
 		assert.Equal(t, r.Shard, e.Shard)
 	}

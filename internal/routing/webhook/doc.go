@@ -21,14 +21,15 @@
 // # Changing a route: POST {url}
 //
 //	{"action": "set", "shard": "users/3f/", "to": "read-only", "location": "",
-//	 "expectedVersion": 3, "operationId": "mig-42/users-3f/freeze-1",
-//	 "actor": "ocimove", "reason": "freeze for cutover"}
+//	 "expectedVersion": 3, "operationId": "mig-42/users-3f/7c1e9a02/freeze-1",
+//	 "actor": "ocimove", "reason": "freeze for cutover", "owner": "mig-42"}
 //
 // "to" is "source", "read-only" or "destination"; an empty "location" keeps
-// the current one. The receiver applies the change only if the shard's
-// version equals expectedVersion: it sets the state (and location), adds one
-// to the version, stores the operation id, clears the drain acknowledgement
-// and answers 200 with the new route. If the version differs but the route
+// the current one; "owner" is the migration making the change. The receiver
+// applies the change only if the shard's version equals expectedVersion: it
+// sets the state (and location), adds one to the version, stores the
+// operation id and the owner, clears the drain acknowledgement and answers
+// 200 with the new route. If the version differs but the route
 // already carries this operationId and state "to", the change is a retry of
 // one already applied: answer 200 with the current route. Otherwise answer
 // 409 (a body {"error": "...", "current": <route>} is welcome). An unknown
@@ -37,8 +38,8 @@
 // A route, in every 200 answer:
 //
 //	{"shard": "users/3f/", "state": "read-only", "location": "s3://bucket/users/3f/",
-//	 "version": 4, "operationId": "mig-42/users-3f/freeze-1", "drainAck": false,
-//	 "updatedAt": "2026-11-29T15:00:00Z", "actor": "ocimove"}
+//	 "version": 4, "operationId": "mig-42/users-3f/7c1e9a02/freeze-1", "drainAck": false,
+//	 "updatedAt": "2026-11-29T15:00:00Z", "actor": "ocimove", "owner": "mig-42"}
 //
 // drainAck is true once the application has seen writes to the shard drain
 // under the current (read-only) operation.

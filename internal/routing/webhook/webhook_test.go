@@ -175,7 +175,7 @@ func TestLostResponseIdempotentServer(t *testing.T) {
 	h, dropped := dropFirstResponse(t, ref)
 	c, logs := start(t, h, secret)
 
-	r, err := c.Set(t.Context(), routing.Change{Shard: "users/3f/", To: routing.StateReadOnly, ExpectedVersion: 0, OperationID: "op-freeze"})
+	r, err := c.Set(t.Context(), routing.Change{Shard: "users/3f/", To: routing.StateReadOnly, ExpectedVersion: 0, OperationID: "op-freeze", Owner: "mig-1"})
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, dropped.Load())
 	assert.EqualValues(t, 1, r.Version, "applied once")
@@ -216,7 +216,7 @@ func TestLostResponseReconciles(t *testing.T) {
 	h, dropped := dropFirstResponse(t, strict)
 	c, _ := start(t, h, secret)
 
-	r, err := c.Set(t.Context(), routing.Change{Shard: "users/3f/", To: routing.StateReadOnly, ExpectedVersion: 0, OperationID: "op-freeze"})
+	r, err := c.Set(t.Context(), routing.Change{Shard: "users/3f/", To: routing.StateReadOnly, ExpectedVersion: 0, OperationID: "op-freeze", Owner: "mig-1"})
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, dropped.Load())
 	assert.EqualValues(t, 1, gets.Load(), "one GET to reconcile")
@@ -224,7 +224,7 @@ func TestLostResponseReconciles(t *testing.T) {
 	assert.Equal(t, routing.StateReadOnly, r.State)
 
 	// Against the same server, another operation's stale change stays a conflict.
-	_, err = c.Set(t.Context(), routing.Change{Shard: "users/3f/", To: routing.StateDestination, ExpectedVersion: 0, OperationID: "op-other"})
+	_, err = c.Set(t.Context(), routing.Change{Shard: "users/3f/", To: routing.StateDestination, ExpectedVersion: 0, OperationID: "op-other", Owner: "mig-1"})
 	var ce *routing.ConflictError
 	require.ErrorAs(t, err, &ce)
 	assert.EqualValues(t, 1, ce.Current.Version)

@@ -18,6 +18,9 @@ type Request struct {
 	OperationID     string        `json:"operationId,omitempty"`
 	Actor           string        `json:"actor,omitempty"`
 	Reason          string        `json:"reason,omitempty"`
+	// Owner is the migration making the change; the receiver stores it
+	// with the route.
+	Owner string `json:"owner,omitempty"`
 }
 
 // ErrorBody is the JSON body of an error answer.
@@ -29,13 +32,13 @@ type ErrorBody struct {
 func requestFor(c routing.Change) Request {
 	return Request{
 		Action: ActionSet, Shard: c.Shard, To: c.To, Location: c.Location,
-		ExpectedVersion: c.ExpectedVersion, OperationID: c.OperationID, Actor: c.Actor, Reason: c.Reason,
+		ExpectedVersion: c.ExpectedVersion, OperationID: c.OperationID, Actor: c.Actor, Reason: c.Reason, Owner: c.Owner,
 	}
 }
 
 func (r Request) change() routing.Change {
 	return routing.Change{
 		Shard: r.Shard, To: r.To, Location: r.Location, ExpectedVersion: r.ExpectedVersion,
-		OperationID: r.OperationID, Actor: r.Actor, Reason: r.Reason,
+		OperationID: r.OperationID, Actor: r.Actor, Reason: r.Reason, Owner: r.Owner,
 	}
 }

@@ -157,6 +157,10 @@ type DeltaResult struct {
 type FinalVerifyInput struct {
 	Shard    ShardRef  `json:"shard"`
 	FrozenAt time.Time `json:"frozenAt"`
+	// Freeze is the shard's freeze number; it names the verification's
+	// record, so that a late attempt of an ended freeze never overwrites
+	// the record of a later one.
+	Freeze int `json:"freeze,omitempty"`
 }
 
 // FinalVerifyResult is the proof (or refusal) for cutover.
@@ -169,6 +173,11 @@ type FinalVerifyResult struct {
 	ModifiedAfter int64    `json:"modifiedAfterFreeze"`
 	ProblemKeys   []string `json:"problemKeys,omitempty"` // at most 100
 	RecordKey     string   `json:"recordKey"`
+	// Repairable counts the problems a re-copy from the frozen source
+	// repairs: copies missing, mismatched or unhashed at the destination, or
+	// of another source version. RepairKeys names at most 1000 of them.
+	Repairable int64    `json:"repairable,omitempty"`
+	RepairKeys []string `json:"repairKeys,omitempty"`
 }
 
 // RouteInput is one routing change.

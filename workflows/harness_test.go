@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,14 +25,17 @@ type fakeActs struct {
 	mu     sync.Mutex
 	routes *memroute.Target
 
-	keys            []string              // the shard's source keys, copied BatchSize at a time
-	copyFlaky       map[int]int           // batch → retryable failures left
-	copyBroken      map[int]bool          // batch → permanent failure while set
-	mismatch        []string              // keys VerifyShard always reports
-	deltaChanged    int64                 // changes per non-final round
-	finalDeltaFails int                   // retryable failures of the final delta during freeze #1
-	loseSet         map[routing.State]int // state → responses to lose (applied, then an error)
-	failSet         map[routing.State]int // state → failures without applying
+	keys            []string                       // the shard's source keys, copied BatchSize at a time
+	copyFlaky       map[int]int                    // batch → retryable failures left
+	copyBroken      map[int]bool                   // batch → permanent failure while set
+	mismatch        []string                       // keys VerifyShard always reports
+	deltaChanged    int64                          // changes per non-final round
+	finalDeltaFails int                            // retryable failures of the final delta during freeze #1
+	loseSet         map[routing.State]int          // state → responses to lose (applied, then an error)
+	failSet         map[routing.State]int          // state → failures without applying
+	failKind        map[string]int                 // operation kind ("unfreeze") → failures without applying
+	finalResults    []activities.FinalVerifyResult // scripted final verifications, one per call (then OK)
+	purgeFails      bool                           // Purge fails permanently
 
 	// objects written at the destination after cutover, and the source.
 	dst map[string]time.Time
@@ -50,7 +54,7 @@ type fakeActs struct {
 func newFakeActs() *fakeActs {
 	return &fakeActs{routes: memroute.New(), keys: []string{"k1", "k2", "k3", "k4", "k5"},
 		copyFlaky: map[int]int{}, copyBroken: map[int]bool{}, loseSet: map[routing.State]int{},
-		failSet: map[routing.State]int{}, dst: map[string]time.Time{}, src: map[string]time.Time{}}
+		failSet: map[routing.State]int{}, failKind: map[string]int{}, dst: map[string]time.Time{}, src: map[string]time.Time{}}
 }
 
 func (f *fakeActs) register(env *testsuite.TestWorkflowEnvironment) {
@@ -131,6 +135,11 @@ func (f *fakeActs) FinalVerify(_ context.Context, in activities.FinalVerifyInput
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.finals = append(f.finals, in)
+	if len(f.finalResults) > 0 {
+		r := f.finalResults[0]
+		f.finalResults = f.finalResults[1:]
+		return r, nil
+	}
 	return activities.FinalVerifyResult{OK: true, Objects: int64(len(f.keys)), RecordKey: "_migrations/m1/s1/final.json"}, nil
 }
 
@@ -149,6 +158,12 @@ func (f *fakeActs) SetRoute(ctx context.Context, in activities.RouteInput) (rout
 	if fail {
 		f.failSet[in.To]--
 	}
+	for kind, n := range f.failKind {
+		if n > 0 && !fail && strings.Contains(in.OperationID, "/"+kind+"-") {
+			f.failKind[kind]--
+			fail = true
+		}
+	}
 	lose := !fail && f.loseSet[in.To] > 0
 	if lose {
 		f.loseSet[in.To]--
@@ -158,7 +173,8 @@ func (f *fakeActs) SetRoute(ctx context.Context, in activities.RouteInput) (rout
 		return routing.Route{}, fmt.Errorf("routing target unreachable")
 	}
 	r, err := f.routes.Set(ctx, routing.Change{Shard: in.Shard.ShardID, To: in.To, Location: in.Location,
-		ExpectedVersion: in.ExpectedVersion, OperationID: in.OperationID, Actor: in.Actor, Reason: in.Reason})
+		ExpectedVersion: in.ExpectedVersion, OperationID: in.OperationID, Actor: in.Actor, Reason: in.Reason,
+		Owner: in.Shard.MigrationID})
 	if err != nil {
 		return r, err
 	}
@@ -191,6 +207,10 @@ func (f *fakeActs) Purge(_ context.Context, ref activities.ShardRef) (activities
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.purges++
+	if f.purgeFails {
+		return activities.PurgeResult{}, temporal.NewNonRetryableApplicationError(
+			"purge of shard s1 refused: \"users/01/k3\" fails the full re-verification", activities.ErrTypeInput, nil)
+	}
 	return activities.PurgeResult{Deleted: int64(len(f.src)), RecordKey: "_migrations/m1/s1/purge.json"}, nil
 }
 
@@ -208,7 +228,21 @@ func (f *fakeActs) route(t *testing.T) routing.Route {
 	return r
 }
 
+// setOps returns the operation ids of the changes to state to, in order,
+// without their run token ("m1/s1/freeze-1"); rawSetOps keeps it.
 func (f *fakeActs) setOps(to routing.State) []string {
+	var ops []string
+	for _, op := range f.rawSetOps(to) {
+		parts := strings.Split(op, "/")
+		if len(parts) == 4 {
+			op = parts[0] + "/" + parts[1] + "/" + parts[3]
+		}
+		ops = append(ops, op)
+	}
+	return ops
+}
+
+func (f *fakeActs) rawSetOps(to routing.State) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var ops []string

@@ -233,3 +233,29 @@ func migUpdate(env *testsuite.TestWorkflowEnvironment, name string, arg any) *mi
 	}, arg)
 	return r
 }
+
+// A shard whose purge fails is Failed in the migration's view, and the
+// migration does not finish as if it were Complete.
+func (s *migrationSuite) TestPurgeFailureShowsInMigration() {
+	env := s.env()
+	env.RegisterWorkflow(ShardWorkflow)
+	f := newFakeActs()
+	f.register(env)
+	f.purgeFails = true
+	var st MigrationStatus
+	completedEarly := false
+	env.RegisterDelayedCallback(func() {
+		completedEarly = env.IsWorkflowCompleted()
+		v, err := env.QueryWorkflow(MigrationStatusQuery)
+		s.Require().NoError(err)
+		s.Require().NoError(v.Get(&st))
+		env.CancelWorkflow()
+	}, 5*time.Hour)
+	env.ExecuteWorkflow(MigrationWorkflow, migrationInput(1, 1))
+	s.Equal(1, f.purges)
+	s.False(completedEarly, "the migration is not complete while a purge failed")
+	s.Equal(1, st.ByState[Failed])
+	s.Zero(st.ByState[Complete])
+	s.Require().Len(st.Problems, 1)
+	s.Contains(st.Problems[0].LastError, "fails the full re-verification")
+}

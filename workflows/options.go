@@ -19,9 +19,12 @@ var (
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
 			MaximumInterval: time.Minute, MaximumAttempts: 10},
 	}
-	// routeOptions: routing changes are short and idempotent by operation id.
+	// routeOptions: routing changes are short and idempotent by operation
+	// id. A cancelled routing activity is waited for, so that the workflow
+	// knows whether a change in flight applied before it decides anything.
 	routeOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
+		WaitForCancellation: true,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
 			MaximumInterval: 10 * time.Second, MaximumAttempts: 20},
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/ocimove/ocimove/internal/routing"
 )
 
-// ShardState is a state of a shard's lifecycle (see BRIEF.md).
+// ShardState is a state of a shard's lifecycle.
 type ShardState string
 
 // Shard states. A shard holds a slot of the migration's window only in
@@ -26,10 +26,13 @@ const (
 	Frozen           ShardState = "Frozen"
 	CutOver          ShardState = "CutOver"
 	Soaking          ShardState = "Soaking"
-	Complete         ShardState = "Complete"
-	Failed           ShardState = "Failed"
-	RollingBack      ShardState = "RollingBack"
-	RolledBack       ShardState = "RolledBack"
+	// Purging: the soak is over and the source copies are being deleted,
+	// after a full re-verification. A rollback is no longer possible.
+	Purging     ShardState = "Purging"
+	Complete    ShardState = "Complete"
+	Failed      ShardState = "Failed"
+	RollingBack ShardState = "RollingBack"
+	RolledBack  ShardState = "RolledBack"
 	// Cancelled: the shard's workflow was cancelled; uploads were aborted
 	// and routing returned to the source.
 	Cancelled ShardState = "Cancelled"
@@ -37,7 +40,7 @@ const (
 
 // AllShardStates lists the states in lifecycle order.
 var AllShardStates = []ShardState{Pending, Copying, Verifying, CatchingUp, AwaitingApproval, Frozen, CutOver,
-	Soaking, Complete, Failed, RollingBack, RolledBack, Cancelled}
+	Soaking, Purging, Complete, Failed, RollingBack, RolledBack, Cancelled}
 
 // inWindow reports whether a shard in state s takes a slot of the window.
 func (s ShardState) inWindow() bool {
@@ -67,6 +70,10 @@ const (
 	UpdateApprove = "approve"
 	// UpdateRollback rolls a Frozen, CutOver or Soaking shard back to the source. Arg OperatorRequest.
 	UpdateRollback = "rollback"
+	// UpdateAdopt lets a shard that did not start because another
+	// migration owns its route (at the source) take the route over. Arg
+	// OperatorRequest.
+	UpdateAdopt = "adopt"
 	// UpdateSetBatchSize changes the objects per batch. Arg BatchSizeRequest.
 	UpdateSetBatchSize = "set-batch-size"
 	// UpdateSetRateLimits changes the copy rates. Arg RateLimitsRequest.
@@ -119,21 +126,47 @@ type ShardCheckpoint struct {
 	WaitingForOperator bool    `json:"waitingForOperator"`  // round limit reached
 
 	Paused bool `json:"paused"`
+	// Request is the operator request an Update accepted that the shard
+	// has not yet carried out. It is carried across continue-as-new, so an
+	// accepted request is never dropped.
+	Request *PendingRequest `json:"request,omitempty"`
 
+	// RunToken is fixed by the shard's first run and is part of every
+	// routing operation id, so that two runs of one migration's shard never
+	// share an operation id.
+	RunToken string `json:"runToken"`
+	// RouteState, RouteVersion, RouteOp and RouteOwner are the route as last
+	// read or changed, for status; every decision re-reads the route.
 	RouteState   routing.State `json:"routeState"`
 	RouteVersion int64         `json:"routeVersion"`
-	RouteOp      string        `json:"routeOp"` // operation id of the last change we made
-	// ReadOnlyAtDestination: the read-only route is a rollback's freeze
-	// at the destination, whose writes must be synced back.
-	ReadOnlyAtDestination bool            `json:"readOnlyAtDestination,omitempty"`
-	RollbackBy            OperatorRequest `json:"rollbackBy,omitzero"`
-	Freezes               int             `json:"freezes"`
-	FreezeTimeouts        int             `json:"freezeTimeouts"` // consecutive
-	Rollbacks             int             `json:"rollbacks"`
-	FrozenAt              time.Time       `json:"frozenAt,omitzero"`
-	CutoverAt             time.Time       `json:"cutoverAt,omitzero"`
-	SoakUntil             time.Time       `json:"soakUntil,omitzero"`
-	Purged                int64           `json:"purged"`
+	RouteOp      string        `json:"routeOp"`
+	RouteOwner   string        `json:"routeOwner,omitempty"`
+	// Restore shows a return of routing to a writable state that the
+	// routing target has not accepted yet; the shard retries it with a
+	// timer until it succeeds.
+	Restore *RestoreStatus `json:"restore,omitempty"`
+	// Ending is why the freeze or rollback under way ended, kept while its
+	// routing is returned (carried across continue-as-new).
+	Ending *PeriodEnd `json:"ending,omitempty"`
+	// RollbackBy is who asked for the rollback under way, and why.
+	RollbackBy     OperatorRequest `json:"rollbackBy,omitzero"`
+	Freezes        int             `json:"freezes"`
+	FreezeTimeouts int             `json:"freezeTimeouts"` // consecutive
+	// Repairs counts freezes refused because the destination's copy needed
+	// a re-copy, since the last cutover or retry (bounded by maxRecopies).
+	Repairs   int       `json:"repairs"`
+	Rollbacks int       `json:"rollbacks"`
+	Claims    int       `json:"claims"` // routes claimed or adopted
+	FrozenAt  time.Time `json:"frozenAt,omitzero"`
+	CutoverAt time.Time `json:"cutoverAt,omitzero"`
+	SoakUntil time.Time `json:"soakUntil,omitzero"`
+	// PurgeStarted: the purge has begun deleting source copies, which a
+	// rollback could not bring back.
+	PurgeStarted bool  `json:"purgeStarted,omitempty"`
+	Purged       int64 `json:"purged"`
+	// Cancelling: the workflow was cancelled and its clean-up is under way
+	// (carried across continue-as-new).
+	Cancelling bool `json:"cancelling,omitempty"`
 
 	FailedFrom  ShardState `json:"failedFrom,omitempty"`
 	LastError   string     `json:"lastError,omitempty"`
@@ -175,10 +208,23 @@ func ShardWorkflow(ctx workflow.Context, in ShardInput) (ShardResult, error) {
 	}
 	s := &shard{in: in, logger: workflow.GetLogger(ctx)}
 	s.cp = &s.in.Checkpoint
+	if s.cp.RunToken == "" {
+		s.cp.RunToken = runToken(workflow.GetInfo(ctx))
+	}
 	if err := s.setHandlers(ctx); err != nil {
 		return ShardResult{}, err
 	}
 	return s.run(ctx)
+}
+
+// runToken names the chain of runs a workflow belongs to: the first eight
+// characters of its first run's id.
+func runToken(info *workflow.Info) string {
+	id := info.FirstRunID
+	if id == "" {
+		id = info.WorkflowExecution.RunID
+	}
+	return id[:min(8, len(id))]
 }
 
 // shard is the state of one run of ShardWorkflow.
@@ -186,11 +232,6 @@ type shard struct {
 	in     ShardInput
 	cp     *ShardCheckpoint // points into in, so continue-as-new carries it
 	logger log.Logger
-
-	// Operator requests accepted by an Update and not yet acted on.
-	retryReq    *OperatorRequest
-	approveReq  *OperatorRequest
-	rollbackReq *OperatorRequest
 
 	// During a bounded period (freeze, rollback): cancels it, with why.
 	abortBounded func(reason string)
@@ -204,12 +245,6 @@ var errContinueAsNew = errors.New("continue as new")
 func (s *shard) ref() activities.ShardRef {
 	return activities.ShardRef{MigrationID: s.in.MigrationID, PlanFingerprint: s.in.PlanFingerprint,
 		ShardID: s.in.ShardID, Prefix: s.in.Prefix}
-}
-
-// opID returns a routing operation id, unique per change and the same
-// across retries of that change: "<mig>/<shard>/<kind>-<n>".
-func (s *shard) opID(kind string, n int) string {
-	return fmt.Sprintf("%s/%s/%s-%d", s.in.MigrationID, s.in.ShardID, kind, n)
 }
 
 // status returns the current status.

@@ -23,9 +23,10 @@ func (s *shard) setHandlers(ctx workflow.Context) error {
 	}{
 		{UpdatePause, s.validatePause, s.applyPause},
 		{UpdateResume, s.validateResume, s.applyResume},
-		{UpdateRetry, s.validateRetry, func(_ workflow.Context, r OperatorRequest) { s.retryReq = &r }},
-		{UpdateApprove, s.validateApprove, func(_ workflow.Context, r OperatorRequest) { s.approveReq = &r }},
+		{UpdateRetry, s.validateRetry, func(ctx workflow.Context, r OperatorRequest) { s.accept(ctx, UpdateRetry, r) }},
+		{UpdateApprove, s.validateApprove, func(ctx workflow.Context, r OperatorRequest) { s.accept(ctx, UpdateApprove, r) }},
 		{UpdateRollback, s.validateRollback, s.applyRollback},
+		{UpdateAdopt, s.validateAdopt, func(ctx workflow.Context, r OperatorRequest) { s.accept(ctx, UpdateAdopt, r) }},
 	}
 	for _, u := range updates {
 		validate, apply, name := u.validate, u.apply, u.name
@@ -80,57 +81,105 @@ func (s *shard) setHandlers(ctx workflow.Context) error {
 	return nil
 }
 
-// listenSignals applies the migration's pause, resume and batch size
-// signals where they apply.
+// shardSignals are the migration's signals to a shard, each with what it
+// does where it applies.
+func (s *shard) shardSignals() []struct {
+	name  string
+	apply func(workflow.Context, workflow.ReceiveChannel, bool)
+} {
+	return []struct {
+		name  string
+		apply func(workflow.Context, workflow.ReceiveChannel, bool)
+	}{
+		{SignalShardPause, func(ctx workflow.Context, c workflow.ReceiveChannel, async bool) {
+			var r OperatorRequest
+			if receive(ctx, c, &r, async) && s.validatePause(r) == nil {
+				s.action(ctx, UpdatePause, r)
+				s.applyPause(ctx, r)
+			}
+		}},
+		{SignalShardResume, func(ctx workflow.Context, c workflow.ReceiveChannel, async bool) {
+			var r OperatorRequest
+			if receive(ctx, c, &r, async) && s.validateResume(r) == nil {
+				s.action(ctx, UpdateResume, r)
+				s.applyResume(ctx, r)
+			}
+		}},
+		{SignalShardBatchSize, func(ctx workflow.Context, c workflow.ReceiveChannel, async bool) {
+			var r BatchSizeRequest
+			if receive(ctx, c, &r, async) && s.validateBatchSize(r) == nil {
+				s.applyBatchSize(ctx, r)
+			}
+		}},
+		{SignalShardRateLimits, func(ctx workflow.Context, c workflow.ReceiveChannel, async bool) {
+			var r RateLimitsRequest
+			if receive(ctx, c, &r, async) && s.validateRateLimits(r) == nil {
+				s.applyRateLimits(ctx, r)
+			}
+		}},
+	}
+}
+
+// receive takes one value from c: blocking, or only if one is queued.
+func receive(ctx workflow.Context, c workflow.ReceiveChannel, v any, async bool) bool {
+	if async {
+		return c.ReceiveAsync(v)
+	}
+	c.Receive(ctx, v)
+	return true
+}
+
+// listenSignals applies the migration's signals as they arrive.
 func (s *shard) listenSignals(ctx workflow.Context) {
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		pause := workflow.GetSignalChannel(ctx, SignalShardPause)
-		resume := workflow.GetSignalChannel(ctx, SignalShardResume)
-		batch := workflow.GetSignalChannel(ctx, SignalShardBatchSize)
-		rates := workflow.GetSignalChannel(ctx, SignalShardRateLimits)
-		for {
-			sel := workflow.NewSelector(ctx)
-			sel.AddReceive(pause, func(c workflow.ReceiveChannel, _ bool) {
-				var r OperatorRequest
-				c.Receive(ctx, &r)
-				if s.validatePause(r) == nil {
-					s.action(ctx, UpdatePause, r)
-					s.applyPause(ctx, r)
-				}
+		sel := workflow.NewSelector(ctx)
+		for _, sig := range s.shardSignals() {
+			sel.AddReceive(workflow.GetSignalChannel(ctx, sig.name), func(c workflow.ReceiveChannel, _ bool) {
+				sig.apply(ctx, c, false)
 			})
-			sel.AddReceive(resume, func(c workflow.ReceiveChannel, _ bool) {
-				var r OperatorRequest
-				c.Receive(ctx, &r)
-				if s.validateResume(r) == nil {
-					s.action(ctx, UpdateResume, r)
-					s.applyResume(ctx, r)
-				}
-			})
-			sel.AddReceive(batch, func(c workflow.ReceiveChannel, _ bool) {
-				var r BatchSizeRequest
-				c.Receive(ctx, &r)
-				if s.validateBatchSize(r) == nil {
-					s.applyBatchSize(ctx, r)
-				}
-			})
-			sel.AddReceive(rates, func(c workflow.ReceiveChannel, _ bool) {
-				var r RateLimitsRequest
-				c.Receive(ctx, &r)
-				if s.validateRateLimits(r) == nil {
-					s.applyRateLimits(ctx, r)
-				}
-			})
+		}
+		for ctx.Err() == nil {
 			sel.Select(ctx)
-			if ctx.Err() != nil {
-				return
-			}
 		}
 	})
+}
+
+// drainSignals applies every signal that has arrived, so that
+// continue-as-new carries them instead of dropping them with the run. A
+// signal that arrives while the listener waits is handed to the listener
+// at once, but the listener applies it only when it next runs: yield lets
+// it run first; what is still queued is then applied here.
+func (s *shard) drainSignals(ctx workflow.Context) {
+	yield(ctx)
+	for _, sig := range s.shardSignals() {
+		c := workflow.GetSignalChannel(ctx, sig.name)
+		for c.Len() > 0 {
+			sig.apply(ctx, c, true)
+		}
+	}
+}
+
+// yield blocks the calling coroutine until every other coroutine of the
+// workflow that can run has run and blocked (coroutines run in turn, and
+// the one started here runs last).
+func yield(ctx workflow.Context) {
+	ch := workflow.NewChannel(ctx)
+	workflow.Go(ctx, func(gctx workflow.Context) { ch.Send(gctx, struct{}{}) })
+	ch.Receive(ctx, nil)
 }
 
 func (s *shard) notDone() error {
 	if s.cp.State.Final() {
 		return fmt.Errorf("the shard is %s; its workflow is ending", s.cp.State)
+	}
+	return nil
+}
+
+// notPending refuses a lifecycle request while another is pending: a shard
+// carries out one at a time, so requests never contradict each other.
+func (s *shard) notPending() error {
+	if r := s.cp.Request; r != nil {
+		return fmt.Errorf("a %s by %s is pending (accepted %s)", r.Action, r.Actor, r.At.UTC().Format("2006-01-02 15:04:05Z"))
 	}
 	return nil
 }
@@ -167,13 +216,8 @@ func (s *shard) applyResume(ctx workflow.Context, req OperatorRequest) {
 
 func (s *shard) validateRetry(OperatorRequest) error {
 	switch {
-	case s.cp.State == Failed || s.cp.State == RolledBack:
-		if s.retryReq != nil {
-			return fmt.Errorf("a retry by %s is already pending", s.retryReq.Actor)
-		}
-		return nil
-	case s.cp.State == CatchingUp && s.cp.WaitingForOperator:
-		return nil
+	case s.cp.State == Failed || s.cp.State == RolledBack, s.cp.State == CatchingUp && s.cp.WaitingForOperator:
+		return s.notPending()
 	}
 	return fmt.Errorf("the shard is %s; retry applies only to a Failed or RolledBack shard, or one waiting at its delta round limit", s.cp.State)
 }
@@ -181,10 +225,7 @@ func (s *shard) validateRetry(OperatorRequest) error {
 func (s *shard) validateApprove(OperatorRequest) error {
 	switch {
 	case s.cp.State == AwaitingApproval, s.cp.State == CatchingUp && s.cp.WaitingForOperator:
-		if s.approveReq != nil {
-			return fmt.Errorf("already approved by %s", s.approveReq.Actor)
-		}
-		return nil
+		return s.notPending()
 	}
 	return fmt.Errorf("the shard is %s; approve applies only in %s (after catch-up, before the freeze) or at the delta round limit",
 		s.cp.State, AwaitingApproval)
@@ -193,29 +234,42 @@ func (s *shard) validateApprove(OperatorRequest) error {
 func (s *shard) validateRollback(OperatorRequest) error {
 	switch s.cp.State {
 	case Frozen, CutOver, Soaking:
-		if s.rollbackReq != nil {
-			return fmt.Errorf("a rollback by %s is already under way", s.rollbackReq.Actor)
-		}
-		return nil
+		return s.notPending()
 	case Failed:
-		if s.cp.RouteState == routing.StateDestination {
-			return nil
+		switch {
+		case s.cp.PurgeStarted:
+			return fmt.Errorf("the shard is Failed after its purge began; the source copies are partly deleted, so routing cannot return to them")
+		case s.cp.RouteState == routing.StateDestination:
+			return s.notPending()
 		}
 		return fmt.Errorf("the shard is Failed with routing at %s; nothing to roll back (use retry)", s.cp.RouteState)
 	case RollingBack:
 		return fmt.Errorf("the shard is already rolling back")
+	case Purging:
+		return fmt.Errorf("the shard is Purging: its source copies are being deleted, so it can no longer be rolled back")
 	}
 	return fmt.Errorf("the shard is %s and routing still points at the source; rollback applies in %s, %s or %s (cancel stops a migration earlier)",
 		s.cp.State, Frozen, CutOver, Soaking)
 }
 
-func (s *shard) applyRollback(_ workflow.Context, req OperatorRequest) {
+// applyRollback accepts a rollback; during a freeze it also cuts the
+// freeze short.
+func (s *shard) applyRollback(ctx workflow.Context, req OperatorRequest) {
+	s.accept(ctx, UpdateRollback, req)
 	s.cp.RollbackBy = req
 	if s.abortBounded != nil && (s.cp.State == Frozen || s.cp.State == CutOver) {
 		s.abortBounded(abortRollback)
-		return
 	}
-	s.rollbackReq = &req
+}
+
+func (s *shard) validateAdopt(OperatorRequest) error {
+	if s.cp.State != Failed || s.cp.FailedFrom != Pending {
+		return fmt.Errorf("the shard is %s; adopt applies only to a shard that did not start because another migration owns its route", s.cp.State)
+	}
+	if s.cp.RouteState != routing.StateSource {
+		return fmt.Errorf("the route is %s; only a route at the source can be adopted", s.cp.RouteState)
+	}
+	return s.notPending()
 }
 
 func (s *shard) validateBatchSize(req BatchSizeRequest) error {

@@ -21,7 +21,7 @@ func (s *shard) run(ctx workflow.Context) (ShardResult, error) {
 	}
 	s.publish(ctx)
 	for {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || s.cp.Cancelling {
 			return s.cancelled(ctx)
 		}
 		var err error
@@ -42,13 +42,12 @@ func (s *shard) run(ctx workflow.Context) (ShardResult, error) {
 			err = s.cutOver(ctx)
 		case Soaking:
 			err = s.soaking(ctx)
+		case Purging:
+			err = s.purging(ctx)
 		case RollingBack:
 			err = s.rollingBack(ctx)
 		case Complete:
-			err = s.complete(ctx)
-			if err == nil {
-				return ShardResult{ShardID: s.in.ShardID, State: Complete, Counts: s.cp.Counts, Purged: s.cp.Purged}, nil
-			}
+			return ShardResult{ShardID: s.in.ShardID, State: Complete, Counts: s.cp.Counts, Purged: s.cp.Purged}, nil
 		case Failed, RolledBack:
 			err = s.parked(ctx)
 		default:
@@ -75,6 +74,9 @@ func (s *shard) fail(ctx workflow.Context, err error) {
 // errorMessage returns the root message of an activity error, without the
 // SDK's wrapping.
 func errorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
 		return app.Error()
@@ -98,19 +100,23 @@ func (s *shard) canSuggested(ctx workflow.Context) bool {
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 }
 
-// continueAsNew waits for Update handlers to finish and continues with the
-// checkpoint.
+// continueAsNew waits for Update handlers to finish, applies the signals
+// still queued, and continues with the checkpoint.
 func (s *shard) continueAsNew(ctx workflow.Context) (ShardResult, error) {
+	s.drainSignals(ctx)
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return s.cancelled(ctx)
 	}
+	s.drainSignals(ctx)
 	s.cp.Runs++
 	s.logger.Info("shard continues as new", "shard", s.in.ShardID, "state", s.cp.State, "cursor", s.cp.Cursor, "batches", s.cp.Batches)
 	return ShardResult{}, workflow.NewContinueAsNewError(ctx, ShardWorkflow, s.in)
 }
 
-// pending registers the shard's route (learning its version) and starts
-// the copy.
+// pending registers the shard's route and starts the copy only from a
+// route at the source that no other migration drives: an unowned route is
+// claimed, a route this migration owns is kept, and any other route fails
+// the shard (an operator may adopt a route at the source).
 func (s *shard) pending(ctx workflow.Context) error {
 	if err := s.between(ctx); err != nil {
 		return err
@@ -119,7 +125,17 @@ func (s *shard) pending(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(withRoute(ctx), activities.RegisterRouteName, s.ref()).Get(ctx, &r); err != nil {
 		return fmt.Errorf("register route: %w", err)
 	}
-	s.noteRoute(r, r.OperationID)
+	s.noteRoute(r)
+	switch {
+	case r.State != routing.StateSource:
+		return fmt.Errorf("the shard's route is %s: a shard starts only from a route at the source; leave this shard to the migration that moved it, or remove it from the plan", describe(r))
+	case r.Owner != "" && !s.ours(r):
+		return fmt.Errorf("the shard's route is owned by migration %s (%s): if that migration no longer drives it, adopt the route (starter adopt)", r.Owner, describe(r))
+	case r.Owner == "":
+		if err := s.claim(ctx, r, SystemActor, "claim the route for migration "+s.in.MigrationID); err != nil {
+			return fmt.Errorf("claim the route: %w", err)
+		}
+	}
 	s.transition(ctx, Copying, SystemActor, "copy started")
 	return nil
 }
@@ -184,9 +200,11 @@ func (s *shard) verifying(ctx workflow.Context) error {
 		s.cp.Recopies++
 		s.logger.Warn("re-copying mismatches", "shard", s.in.ShardID, "mismatches", vr.Mismatches, "round", s.cp.Recopies)
 		rin := activities.RecopyInput{Shard: s.ref(), Keys: vr.MismatchKeys, Round: s.cp.Recopies}
-		if err := workflow.ExecuteActivity(withCopy(ctx), activities.RecopyName, rin).Get(ctx, nil); err != nil {
+		var rr activities.RecopyResult
+		if err := workflow.ExecuteActivity(withCopy(ctx), activities.RecopyName, rin).Get(ctx, &rr); err != nil {
 			return fmt.Errorf("re-copy round %d: %w", rin.Round, err)
 		}
+		s.cp.Counts = addCounts(s.cp.Counts, rr.Counts)
 	}
 }
 
@@ -195,28 +213,22 @@ func (s *shard) verifying(ctx workflow.Context) error {
 func (s *shard) catchingUp(ctx workflow.Context) error {
 	for {
 		if s.cp.WaitingForOperator {
-			if err := workflow.Await(ctx, func() bool {
-				return s.retryReq != nil || s.approveReq != nil || s.canSuggested(ctx)
-			}); err != nil {
+			if err := workflow.Await(ctx, func() bool { return s.cp.Request != nil || s.canSuggested(ctx) }); err != nil {
 				return err
 			}
-			switch {
-			case s.approveReq != nil:
-				req := *s.approveReq
-				s.approveReq = nil
+			if req, ok := s.take(UpdateApprove); ok {
 				s.transition(ctx, Frozen, req.Actor, "approved at the round limit: "+req.Reason)
 				return nil
-			case s.retryReq != nil:
-				req := *s.retryReq
-				s.retryReq = nil
-				s.cp.WaitingForOperator = false
-				s.cp.RoundsSinceReset = 0
-				s.record(ctx, Transition{From: CatchingUp, To: CatchingUp, At: workflow.Now(ctx), Actor: req.Actor,
-					Reason: req.Reason, Action: UpdateRetry})
-				s.report(ctx)
-			default:
+			}
+			req, ok := s.take(UpdateRetry)
+			if !ok {
 				return errContinueAsNew
 			}
+			s.cp.WaitingForOperator = false
+			s.cp.RoundsSinceReset = 0
+			s.record(ctx, Transition{From: CatchingUp, To: CatchingUp, At: workflow.Now(ctx), Actor: req.Actor,
+				Reason: req.Reason, Action: UpdateRetry})
+			s.report(ctx)
 		}
 		if err := s.between(ctx); err != nil {
 			return err
@@ -260,131 +272,167 @@ func (s *shard) catchingUp(ctx workflow.Context) error {
 // awaitingApproval waits for an operator's approve before the freeze, so a
 // waiting shard never blocks writes.
 func (s *shard) awaitingApproval(ctx workflow.Context) error {
-	if err := workflow.Await(ctx, func() bool { return s.approveReq != nil || s.canSuggested(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return s.requested(UpdateApprove) || s.canSuggested(ctx) }); err != nil {
 		return err
 	}
-	if s.approveReq == nil {
+	req, ok := s.take(UpdateApprove)
+	if !ok {
 		return errContinueAsNew
 	}
-	req := *s.approveReq
-	s.approveReq = nil
 	s.transition(ctx, Frozen, req.Actor, "approved: "+req.Reason)
 	return nil
 }
 
-// parked waits in Failed or RolledBack for a retry (or, for a shard that
-// failed while cut over, a rollback).
+// parked waits in Failed or RolledBack for an operator: a retry (resumed
+// where the route and the checkpoint allow), a rollback (of a shard that
+// failed while cut over) or an adoption (of a route another migration
+// owns). A request that cannot be carried out is refused on the record.
 func (s *shard) parked(ctx workflow.Context) error {
-	if err := workflow.Await(ctx, func() bool {
-		return s.retryReq != nil || s.rollbackReq != nil || s.canSuggested(ctx)
-	}); err != nil {
+	if err := workflow.Await(ctx, func() bool { return s.cp.Request != nil || s.canSuggested(ctx) }); err != nil {
 		return err
 	}
-	switch {
-	case s.rollbackReq != nil:
-		req := *s.rollbackReq
-		s.rollbackReq = nil
+	if req, ok := s.take(UpdateRollback); ok {
+		s.cp.RollbackBy = req
 		s.transition(ctx, RollingBack, req.Actor, "rollback: "+req.Reason)
 		return nil
-	case s.retryReq != nil:
-		req := *s.retryReq
-		s.retryReq = nil
-		next := s.resumeState()
-		s.cp.LastError = ""
-		s.cp.FreezeTimeouts = 0
-		s.cp.Recopies = 0
-		s.transition(ctx, next, req.Actor, fmt.Sprintf("retry (resume in %s at cursor %q): %s", next, s.cp.Cursor, req.Reason))
-		return nil
 	}
-	return errContinueAsNew
-}
-
-// resumeState is where a retried shard resumes: never from zero.
-func (s *shard) resumeState() ShardState {
-	switch {
-	case s.cp.State == RolledBack:
-		if s.cp.CopyDone {
-			return CatchingUp
-		}
-		return Copying
-	case s.cp.RouteState == routing.StateDestination:
-		// Failed after cutover (soak, purge, or a rollback that undid its freeze).
-		if s.cp.FailedFrom == Complete {
-			return Complete
-		}
-		if s.cp.FailedFrom == RollingBack {
-			return RollingBack
-		}
-		return Soaking
-	case !s.cp.CopyDone:
-		return Copying
-	case s.cp.FailedFrom == Verifying:
-		return Verifying
+	if req, ok := s.take(UpdateAdopt); ok {
+		return s.adopt(ctx, req)
 	}
-	return CatchingUp
-}
-
-// soaking keeps the source copies for the retention, unless rolled back.
-func (s *shard) soaking(ctx workflow.Context) error {
-	if s.cp.SoakUntil.IsZero() {
-		s.cp.SoakUntil = s.cp.CutoverAt.Add(s.in.Settings.SoakRetention)
+	req, ok := s.take(UpdateRetry)
+	if !ok {
+		return errContinueAsNew
 	}
-	remaining := s.cp.SoakUntil.Sub(workflow.Now(ctx))
-	if remaining > 0 {
-		ok, err := workflow.AwaitWithTimeout(ctx, remaining, func() bool { return s.rollbackReq != nil || s.canSuggested(ctx) })
-		if err != nil {
+	next, err := s.resumeState(ctx)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, errContinueAsNew) {
 			return err
 		}
-		if ok {
-			if s.rollbackReq == nil {
-				return errContinueAsNew
-			}
-			req := *s.rollbackReq
-			s.rollbackReq = nil
-			s.transition(ctx, RollingBack, req.Actor, "rollback during soak: "+req.Reason)
-			return nil
-		}
+		s.refuse(ctx, UpdateRetry, req, errorMessage(err))
+		return nil
 	}
-	if err := s.between(ctx); err != nil {
-		return err
-	}
-	s.transition(ctx, Complete, SystemActor, fmt.Sprintf("soaked %s", s.in.Settings.SoakRetention))
+	s.cp.LastError = ""
+	s.cp.FreezeTimeouts, s.cp.Recopies, s.cp.Repairs = 0, 0, 0
+	s.transition(ctx, next, req.Actor, fmt.Sprintf("retry (resume in %s at cursor %q): %s", next, s.cp.Cursor, req.Reason))
 	return nil
 }
 
-// complete purges every source copy when the plan asks for it. The Purge
-// activity re-verifies the destination in full before it deletes.
-func (s *shard) complete(ctx workflow.Context) error {
-	if !s.in.Settings.PurgeEnabled {
+// adopt takes over a route at the source that another migration owns, on
+// an operator's word, and starts the shard again.
+func (s *shard) adopt(ctx workflow.Context, req OperatorRequest) error {
+	r, err := s.getRoute(ctx)
+	if err == nil && r.State != routing.StateSource {
+		err = fmt.Errorf("the route is %s; only a route at the source can be adopted", describe(r))
+	}
+	if err == nil {
+		err = s.claim(ctx, r, req.Actor, "adopt: "+req.Reason)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		s.refuse(ctx, UpdateAdopt, req, errorMessage(err))
 		return nil
+	}
+	s.cp.LastError = ""
+	s.transition(ctx, Pending, req.Actor, fmt.Sprintf("adopted the route from migration %s: %s", r.Owner, req.Reason))
+	return nil
+}
+
+// resumeState is where a retried shard resumes, never from zero, decided
+// by the route as it is now: a route another migration drives is refused;
+// a freeze's read-only route is first returned.
+func (s *shard) resumeState(ctx workflow.Context) (ShardState, error) {
+	r, err := s.makeWritable(ctx, "retry")
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case s.cp.FailedFrom == Pending:
+		return Pending, nil // the start checks the route again
+	case !s.ours(r) || r.State == routing.StateReadOnly:
+		return "", fmt.Errorf("the route is %s, which this migration does not drive; retry refused", describe(r))
+	case r.State == routing.StateDestination:
+		switch {
+		case s.cp.CutoverAt.IsZero():
+			return "", fmt.Errorf("the route is %s but this shard recorded no cutover; retry refused", describe(r))
+		case s.cp.PurgeStarted || s.cp.FailedFrom == Purging:
+			return Purging, nil
+		case s.cp.FailedFrom == RollingBack:
+			return RollingBack, nil
+		}
+		return Soaking, nil
+	case !s.cp.CopyDone:
+		return Copying, nil
+	case s.cp.FailedFrom == Verifying:
+		return Verifying, nil
+	}
+	return CatchingUp, nil
+}
+
+// soaking keeps the source copies for the retention. A rollback accepted
+// at any time before the purge, even while the shard is paused after its
+// soak, is carried out.
+func (s *shard) soaking(ctx workflow.Context) error {
+	if s.cp.CutoverAt.IsZero() {
+		return errors.New("soaking without a recorded cutover; refusing to go on to the purge")
+	}
+	if s.cp.SoakUntil.IsZero() {
+		s.cp.SoakUntil = s.cp.CutoverAt.Add(s.in.Settings.SoakRetention)
+	}
+	for {
+		if req, ok := s.take(UpdateRollback); ok {
+			s.cp.RollbackBy = req
+			s.transition(ctx, RollingBack, req.Actor, "rollback during soak: "+req.Reason)
+			return nil
+		}
+		remaining := s.cp.SoakUntil.Sub(workflow.Now(ctx))
+		if remaining <= 0 {
+			break
+		}
+		ok, err := workflow.AwaitWithTimeout(ctx, remaining, func() bool { return s.requested(UpdateRollback) || s.canSuggested(ctx) })
+		if err != nil {
+			return err
+		}
+		if ok && !s.requested(UpdateRollback) {
+			return errContinueAsNew
+		}
 	}
 	if err := s.between(ctx); err != nil {
 		return err
 	}
+	if req, ok := s.take(UpdateRollback); ok { // accepted while paused after the soak
+		s.cp.RollbackBy = req
+		s.transition(ctx, RollingBack, req.Actor, "rollback at the end of the soak: "+req.Reason)
+		return nil
+	}
+	if !s.in.Settings.PurgeEnabled {
+		s.transition(ctx, Complete, SystemActor, fmt.Sprintf("soaked %s", s.in.Settings.SoakRetention))
+		return nil
+	}
+	s.transition(ctx, Purging, SystemActor, fmt.Sprintf("soaked %s; purging the source copies", s.in.Settings.SoakRetention))
+	return nil
+}
+
+// purging purges every source copy; the Purge activity re-verifies the
+// destination in full before it deletes. The shard is Complete only once
+// the purge record is written; a failed purge parks it in Failed.
+func (s *shard) purging(ctx workflow.Context) error {
+	if err := s.between(ctx); err != nil {
+		return err
+	}
+	s.cp.PurgeStarted = true
 	var pr activities.PurgeResult
 	if err := workflow.ExecuteActivity(withCopy(ctx), activities.PurgeName, s.ref()).Get(ctx, &pr); err != nil {
 		return fmt.Errorf("purge: %w", err)
 	}
 	s.cp.Purged = pr.Deleted
-	s.action(ctx, "purge", OperatorRequest{Actor: SystemActor, Reason: fmt.Sprintf("purged %d objects, versions and delete markers (record %s)", pr.Deleted, pr.RecordKey)})
+	s.transition(ctx, Complete, SystemActor, fmt.Sprintf("purged %d objects, versions and delete markers (record %s)", pr.Deleted, pr.RecordKey))
 	return nil
 }
 
 // addCounts adds b to a.
-func addCounts(a, b activities.Counts) activities.Counts {
-	a.Objects += b.Objects
-	a.Bytes += b.Bytes
-	a.Copied += b.Copied
-	a.Skipped += b.Skipped
-	a.Excluded += b.Excluded
-	a.SourceGone += b.SourceGone
-	a.UnsupportedName += b.UnsupportedName
-	a.Archived += b.Archived
-	a.Failed += b.Failed
-	a.BytesSent += b.BytesSent
-	a.BytesResent += b.BytesResent
-	return a
-}
+func addCounts(a, b activities.Counts) activities.Counts { return a.Add(b) }
 
 // limits are the copy rates the next copying activity applies.
 func (s *shard) limits() *activities.RateLimits {

@@ -24,6 +24,8 @@ func TestShardWorkflow(t *testing.T) { suite.Run(t, new(shardSuite)) }
 func (s *shardSuite) TestLifecycle() {
 	env, f := shardEnv(s.T(), &s.WorkflowTestSuite)
 	var last ShardStatus
+	var soaking ShardStatus
+	env.RegisterDelayedCallback(func() { soaking = query(s.T(), env) }, 30*time.Minute)
 	env.RegisterDelayedCallback(func() { last = query(s.T(), env) }, 2*time.Hour)
 	env.ExecuteWorkflow(ShardWorkflow, shardInput())
 	s.True(env.IsWorkflowCompleted())
@@ -37,12 +39,15 @@ func (s *shardSuite) TestLifecycle() {
 	s.Equal([]string{"", "k2", "k4"}, []string{f.copies[0].Cursor, f.copies[1].Cursor, f.copies[2].Cursor})
 	r := f.route(s.T())
 	s.Equal(routing.StateDestination, r.State)
-	s.Equal("m1/s1/cutover-1", r.OperationID)
+	s.Equal("m1/s1/"+soaking.RunToken+"/cutover-1", r.OperationID)
+	s.Equal("m1", r.Owner, "the migration owns the route it drives")
 	s.Equal("oci://ns/dst/users/01/", r.Location)
 	s.Equal([]string{"m1/s1/freeze-1"}, f.setOps(routing.StateReadOnly))
 	s.Require().Len(f.finals, 1)
 	s.Equal(testStart.Add(10*time.Second), f.finals[0].FrozenAt, "FrozenAt is after the drain wait")
 	s.Empty(last.ShardID, "the workflow ended before 2h")
+	s.Equal(Soaking, soaking.State)
+	s.Equal([]ShardState{Pending, Copying, Verifying, CatchingUp, Frozen, CutOver, Soaking, Purging, Complete}, states(query(s.T(), env)))
 }
 
 // A batch that fails permanently parks the shard; a retry resumes after
@@ -190,7 +195,7 @@ func (s *shardSuite) TestFreezeTimeoutReturnsRouting() {
 	s.Contains(states(st), CatchingUp)
 	// freeze-1 read-only, unfreeze-1 back to source, freeze-2, cutover-2.
 	s.Equal([]string{"m1/s1/freeze-1", "m1/s1/freeze-2"}, f.setOps(routing.StateReadOnly))
-	s.Equal([]string{"m1/s1/unfreeze-1"}, f.setOps(routing.StateSource))
+	s.Equal([]string{"m1/s1/claim-1", "m1/s1/unfreeze-1"}, f.setOps(routing.StateSource))
 	s.Equal([]string{"m1/s1/cutover-2"}, f.setOps(routing.StateDestination))
 	var reason string
 	for _, tr := range st.Transitions {
@@ -211,11 +216,11 @@ func (s *shardSuite) TestRoutingRetryAfterLostResponse() {
 	s.Equal([]string{"m1/s1/freeze-1", "m1/s1/freeze-1"}, f.setOps(routing.StateReadOnly))
 	s.Equal([]string{"m1/s1/cutover-1", "m1/s1/cutover-1"}, f.setOps(routing.StateDestination))
 	f.mu.Lock()
-	s.Equal(f.sets[0].ExpectedVersion, f.sets[1].ExpectedVersion, "the retry carries the same expected version")
+	s.Equal(f.sets[1].ExpectedVersion, f.sets[2].ExpectedVersion, "the retry carries the same expected version")
 	f.mu.Unlock()
 	r := f.route(s.T())
 	s.Equal(routing.StateDestination, r.State)
-	s.EqualValues(2, r.Version)
+	s.EqualValues(3, r.Version, "claim, freeze, cutover")
 }
 
 // Rollback from Frozen: routing back to the source, RolledBack; a retry catches up again.
@@ -241,7 +246,7 @@ func (s *shardSuite) TestRollbackFromFrozen() {
 	s.NoError(retry.err)
 	s.Equal(RolledBack, rolled.State)
 	s.Equal(routing.StateSource, rolled.RouteState)
-	s.Equal([]string{"m1/s1/unfreeze-1"}, f.setOps(routing.StateSource))
+	s.Equal([]string{"m1/s1/claim-1", "m1/s1/unfreeze-1"}, f.setOps(routing.StateSource))
 	last := rolled.Transitions[len(rolled.Transitions)-1]
 	s.Equal("carol", last.Actor)
 	s.Contains(last.Reason, "app errors")
@@ -270,7 +275,7 @@ func (s *shardSuite) TestRollbackFromSoakingKeepsWrites() {
 	s.Equal(rolled.CutoverAt, f.reverse[0].CutoverAt)
 	s.Contains(f.src, "users/01/new-after-cutover", "the write made after cutover is kept")
 	s.Equal([]string{"m1/s1/freeze-1", "m1/s1/rollback-freeze-1"}, f.setOps(routing.StateReadOnly))
-	s.Equal([]string{"m1/s1/rollback-source-1"}, f.setOps(routing.StateSource))
+	s.Equal([]string{"m1/s1/claim-1", "m1/s1/rollback-source-1"}, f.setOps(routing.StateSource))
 	s.Equal(routing.StateSource, f.route(s.T()).State)
 	s.Equal(0, f.purges)
 	s.Equal([]ShardState{Pending, Copying, Verifying, CatchingUp, Frozen, CutOver, Soaking, RollingBack, RolledBack, Cancelled}, states(query(s.T(), env)))

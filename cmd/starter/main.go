@@ -1,6 +1,6 @@
 // Command starter is the operator's command for ocimove migrations: plan
 // (a dry run on the workers), start, status (with --watch and -o json),
-// pause, resume, retry-shard, approve, rollback, cancel, report and
+// pause, resume, retry-shard, approve, rollback, adopt, cancel, report and
 // verify-evidence. It talks to Temporal, configured like the Temporal CLI
 // (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profiles), and needs
 // no cloud credentials, except `report`, which reads the manifests with

@@ -1,7 +1,7 @@
 // Package cli is the starter command: the operator's surface on a
 // migration. It checks a plan on the workers (plan), starts a migration
 // (start), shows its progress (status, with --watch and -o json) and sends
-// the operator actions (pause, resume, retry-shard, approve, rollback,
+// the operator actions (pause, resume, retry-shard, approve, rollback, adopt,
 // cancel) as Temporal Updates, whose validators refuse, with a reason, an
 // action that does not apply.
 //

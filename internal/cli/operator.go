@@ -41,6 +41,10 @@ var operatorSpecs = []operatorSpec{
 	{use: "rollback MIGRATION_ID SHARD", update: workflows.UpdateRollback, shardArg: true,
 		short: "Roll a Frozen, CutOver or Soaking shard back to the source (reverse sync, full verify, routing to source)",
 		long:  "rollback returns a shard's traffic to the source. After cutover the writes made at the destination are copied back and verified first. SHARD is a shard id or prefix."},
+	{use: "adopt MIGRATION_ID SHARD", update: workflows.UpdateAdopt, shardArg: true,
+		short: "Let a shard take over its route (at the source) from another migration that no longer drives it",
+		long: "adopt applies to a shard that did not start because another migration owns its route. Make sure that migration has ended and will not change the route again; " +
+			"the shard then claims the route and starts. A route that is not at the source cannot be adopted. SHARD is a shard id or prefix."},
 }
 
 func (a *app) operatorCommands() []*cobra.Command {

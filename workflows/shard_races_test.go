@@ -17,7 +17,7 @@ import (
 // timer until the target answers, then goes on (writes never stranded).
 func (s *shardSuite) TestUnfreezeRetriesUntilTargetReturns() {
 	env, f := shardEnv(s.T(), &s.WorkflowTestSuite)
-	f.finalDeltaFails = 8       // the first freeze times out at 2m
+	f.finalDeltaFails = 8        // the first freeze times out at 2m
 	f.failKind[opUnfreeze] = 200 // ten activities' worth of retries: about 40 minutes
 	var during ShardStatus
 	var routeDuring routing.Route

@@ -165,6 +165,12 @@ func stateText(s workflows.ShardStatus) string {
 	if s.WaitingForOperator {
 		notes = append(notes, fmt.Sprintf("waiting for an operator at the round limit, %.1f changes/min", s.ChangeRate))
 	}
+	if r := s.Request; r != nil {
+		notes = append(notes, fmt.Sprintf("%s by %s pending", r.Action, r.Actor))
+	}
+	if r := s.Restore; r != nil {
+		notes = append(notes, fmt.Sprintf("returning routing to %s: %d attempts since %s", r.To, r.Attempts, r.Since.UTC().Format("15:04:05Z")))
+	}
 	if len(notes) > 0 {
 		t += " (" + strings.Join(notes, "; ") + ")"
 	}

@@ -1,5 +1,5 @@
 // Command bench measures the copy engine against `rclone copy --checksum`
-// on the project's local S3 and OCI endpoints (issue 2, "Benchmarks"):
+// on the project's local S3 and OCI endpoints:
 //
 //	go run ./cmd/bench --set small|large|all [--peer rclone] [--rclone PATH] [--out FILE]
 //

@@ -3,6 +3,6 @@
 // process: it seeds a source bucket, runs the engine (in a child process, so
 // its peak RSS is its own) and `rclone copy --checksum` with matched
 // settings into fresh destination buckets, verifies both destinations, and
-// reports throughput, peak RSS and the targets of issue 2 as a markdown
+// reports throughput, peak RSS and the benchmark targets as a markdown
 // table. cmd/bench is its command line.
 package bench

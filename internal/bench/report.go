@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Target is one target of issue 2 and whether it was met.
+// Target is one benchmark target and whether it was met.
 type Target struct {
 	Name     string
 	Measured string

@@ -24,7 +24,8 @@ type Set struct {
 // Objects/s is the small set's unit; MB/s (10^6 bytes) the large set's.
 func (s Set) usesObjectRate() bool { return s.Name == "small" }
 
-// Default sets, as issue 2 defines them, with the engine settings tuned on
+// Default sets: many small objects (objects/s) and a few large ones (MB/s),
+// with the engine settings tuned on
 // a 2-core machine (see docs/BENCHMARKS.md).
 var (
 	SmallSet = Set{Name: "small", Count: 10000, Size: 16 << 10,

@@ -45,7 +45,8 @@ func compact(r engine.Result) engine.Result {
 	return r
 }
 
-// progress tracks a batch and heartbeats it.
+// progress tracks a batch and heartbeats it (CopyBatch; the other long
+// activities use tracker).
 type progress struct {
 	ctx      context.Context
 	man      *manifest.Store
@@ -140,20 +141,6 @@ func (p *progress) beat() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.beatLocked()
-}
-
-// run heartbeats every p.every until ctx ends.
-func (p *progress) run(ctx context.Context) {
-	t := time.NewTicker(p.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			p.beat()
-		}
-	}
 }
 
 // restore reads an earlier attempt's progress: the finished records by

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -75,16 +76,27 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 			res := rec.Result
 			sr.Verification.Final = &FinalVerify{OK: res.OK, FrozenAt: rec.FrozenAt, Objects: res.Objects,
 				Missing: res.Missing, Extra: res.Extra, Mismatched: res.Mismatched,
-				ModifiedAfterFreeze: res.ModifiedAfter, KeptDeleted: len(rec.KeptDeleted)}
+				ModifiedAfterFreeze: res.ModifiedAfter, KeptDeleted: max(len(rec.KeptDeleted), int(rec.KeptDeletedCount))}
 			for _, p := range rec.Problems {
 				sr.Mismatches.add(ObjectIssue{Key: p.Key, Reason: p.Problem, Where: base})
 			}
 		case base == manifest.ReverseSyncName:
-			var es []manifest.Entry
-			if err := ms.ReadJSON(ctx, k, &es); err != nil {
+			var raw json.RawMessage
+			if err := ms.ReadJSON(ctx, k, &raw); err != nil {
 				return nil, err
 			}
 			rs := &ReverseSync{}
+			if rec := (activities.ReverseSyncRecord{}); json.Unmarshal(raw, &rec) == nil {
+				// The record of the reverse sync; its entries are in parts.
+				r := rec.Result
+				rs.Objects, rs.Copied, rs.Verified, rs.Failed = r.Copied+r.Failed+r.Deleted, r.Copied, r.Verified, r.Failed
+				sr.ReverseSync = rs
+				continue
+			}
+			var es []manifest.Entry // written whole by older versions
+			if err := json.Unmarshal(raw, &es); err != nil {
+				return nil, fmt.Errorf("report: decode %s: %w", k, err)
+			}
 			for _, e := range es {
 				rs.Objects++
 				switch {
@@ -105,8 +117,9 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 			}
 			p := &Purge{}
 			for _, c := range rec.Copies {
-				pc := PurgedCopy{Name: c.Name, Store: c.Store}
-				for _, d := range c.Deleted {
+				pc := PurgedCopy{Name: c.Name, Store: c.Store, Objects: c.Objects, Versions: c.Versions, DeleteMarkers: c.DeleteMarkers}
+				p.Total += c.Objects + c.Versions + c.DeleteMarkers
+				for _, d := range c.Deleted { // listed in the record by older versions
 					switch {
 					case d.DeleteMarker:
 						pc.DeleteMarkers++

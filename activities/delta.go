@@ -160,7 +160,7 @@ func (d *deltaRound) classify(p joined) (deltaItem, bool) {
 	switch {
 	case e == nil || e.Deleted != "" || e.Outcome == engine.SourceGone || e.Outcome == engine.Excluded:
 		it.kind = "new"
-	case e.SourceETag != o.ETag || e.Size != o.Size || !e.SourceMTime.Equal(o.LastModified):
+	case e.SourceETag != o.ETag || e.Size != o.Size || !sameSecond(e.SourceMTime, o.LastModified):
 		it.kind = "modified"
 	case e.Outcome == engine.Failed:
 		// Retried, not a change.
@@ -252,4 +252,10 @@ func (d *deltaRound) deleted(ctx context.Context, e manifest.Entry) (manifest.En
 		return manifest.Entry{}, fmt.Errorf("delta: delete %q at the destination: %w", e.Key, err)
 	}
 	return rec, nil
+}
+
+// sameSecond compares modification times to the second: a listing gives
+// them in milliseconds, a HEAD (whose time a re-copy records) in seconds.
+func sameSecond(a, b time.Time) bool {
+	return a.Truncate(time.Second).Equal(b.Truncate(time.Second))
 }

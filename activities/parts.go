@@ -57,7 +57,7 @@ func (w *runParts) fresh(ctx context.Context) error {
 func (w *runParts) write(ctx context.Context, n int, after, last string, entries []manifest.Entry) error {
 	m := w.header
 	m.Cursor, m.NextCursor, m.Written, m.Entries = after, last, w.now().UTC(), entries
-	_, err := w.man.WritePart(ctx, &m, n)
+	_, err := w.man.WriteNamedPart(ctx, w.name, &m, n)
 	return err
 }
 

@@ -138,10 +138,16 @@ func (s *Store) WriteManifest(ctx context.Context, m *Manifest) (string, error) 
 // consecutive parts cover consecutive key ranges: a Reader reads them one
 // after another as one sorted stream.
 func (s *Store) WritePart(ctx context.Context, m *Manifest, part int) (string, error) {
+	return s.WriteNamedPart(ctx, RunName(m.Kind, m.Seq), m, part)
+}
+
+// WriteNamedPart is WritePart for the parts of name (see PartKey), such
+// as the records of a reverse sync.
+func (s *Store) WriteNamedPart(ctx context.Context, name string, m *Manifest, part int) (string, error) {
 	if m.ShardID == "" {
 		return "", errors.New("manifest: the manifest has no shard id")
 	}
-	key := PartKey(s.root, m.ShardID, RunName(m.Kind, m.Seq), part)
+	key := PartKey(s.root, m.ShardID, name, part)
 	c := sortedCopy(m)
 	c.Part = part
 	return key, s.WriteJSON(ctx, key, c)

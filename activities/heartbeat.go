@@ -76,10 +76,10 @@ func (p *progress) finished(r engine.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.inFlight, r.Key)
-	delete(p.resume, r.Key)
 	if !r.Done() {
-		return // a retryable failure is redone by the next attempt
+		return // a retryable failure is redone by the next attempt, resuming its upload
 	}
+	delete(p.resume, r.Key)
 	r = compact(r)
 	b, _ := json.Marshal(r)
 	p.pending = append(p.pending, r)

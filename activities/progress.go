@@ -239,8 +239,8 @@ func (t *tracker) finished(r engine.Result) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.inFlight, r.Key)
-	delete(t.resume, r.Key)
 	if r.Done() {
+		delete(t.resume, r.Key) // a retryable failure keeps its upload for the retry to resume
 		t.addLocked(r)
 	}
 }

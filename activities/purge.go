@@ -170,6 +170,9 @@ func (p *purge) purgeCopy(ctx context.Context, c NamedStore) error {
 		}
 		if ok {
 			if err := c.Store.Delete(ctx, o.Key); err != nil {
+				if len(batch) > 0 {
+					_ = p.recordPart(ctx, c, batch, batch[len(batch)-1].Key, "") // what went is on record before failing
+				}
 				return fmt.Errorf("delete %q: %w", o.Key, err)
 			}
 			batch = append(batch, DeletedObject{Key: o.Key})

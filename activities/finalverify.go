@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ocimove/ocimove/internal/engine"
@@ -258,6 +260,7 @@ func (f *finalVerify) chunk(ctx context.Context, c *fvChunk, last string) error 
 			c.problem("mismatched", ch.Key, ch.Problem, true)
 		}
 	}
+	slices.SortStableFunc(c.findings, func(a, b finding) int { return strings.Compare(a.Key, b.Key) })
 	if len(c.findings) > 0 {
 		key := manifest.PartKey(f.s.man.Root(), f.in.Shard.ShardID, finalVerifyParts, st.Parts)
 		if err := f.s.man.WriteJSON(ctx, key, c.findings); err != nil {

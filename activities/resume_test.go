@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"testing"
@@ -211,7 +212,7 @@ func TestPurgeRetryResumesDeleting(t *testing.T) {
 	f.configure(t, func(c *activities.Config) { c.ChunkObjects = 2; c.HeartbeatEvery = 20 * time.Millisecond })
 	keys := f.seed(t, 5, 400)
 	f.copyAll(t, 10)
-	f.env.S3.Faults().Set(faults.Rule{Op: "delete", KeyPrefix: keys[3], Status: http.StatusServiceUnavailable})
+	f.env.S3.Faults().Set(faults.Rule{Op: "delete", KeyPrefix: keys[3], Status: http.StatusInternalServerError})
 	p := f.lastProgress(t, activities.PurgeName, f.ref)
 	f.env.S3.Faults().Clear()
 	assert.Equal(t, 1, p.Phase, "the re-verification is done")
@@ -296,4 +297,73 @@ func TestDeltaRoundWritesSortedParts(t *testing.T) {
 			assert.Equal(t, manifest.DeletedRemoved, merged.Entries[k].Deleted, k)
 		}
 	}
+}
+
+// The records of a chunk in flight that outgrow the heartbeat budget
+// spill to partial objects: every heartbeat stays under the budget, and a
+// retry restores the spilled records and reuses them.
+func TestDeltaRoundSpillsLargeChunksAndRestoresThem(t *testing.T) {
+	f := newFixture(t)
+	const budget = 8 << 10
+	f.configure(t, func(c *activities.Config) {
+		c.ChunkObjects = 60
+		c.MaxHeartbeatBytes = budget
+		c.HeartbeatEvery = 10 * time.Millisecond
+	})
+	keys := f.seed(t, 60, 100)
+	failing := keys[59]
+	f.env.S3.Faults().Set(faults.Rule{Op: "get", KeyPrefix: failing, Status: http.StatusServiceUnavailable})
+	var last activities.Progress
+	largest := 0
+	env := f.actEnv()
+	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+		var p activities.Progress
+		if d.Get(&p) == nil {
+			last = p
+			b, _ := json.Marshal(p)
+			largest = max(largest, len(b))
+		}
+	})
+	_, err := env.ExecuteActivity(activities.DeltaRoundName, activities.DeltaInput{Shard: f.ref, Round: 1})
+	require.Error(t, err)
+	f.env.S3.Faults().Clear()
+	assert.Less(t, largest, budget, "a heartbeat outgrew its budget")
+	assert.NotEmpty(t, last.Spills, "the chunk's records spilled")
+	assert.Empty(t, last.Watermark, "the only chunk is in flight")
+
+	f.guard(keys[:59]...)
+	fired := f.fired()
+	v, err := f.retryEnv(last).ExecuteActivity(activities.DeltaRoundName, activities.DeltaInput{Shard: f.ref, Round: 1})
+	require.NoError(t, err)
+	var res activities.DeltaResult
+	require.NoError(t, v.Get(&res))
+	assert.Equal(t, fired, f.fired(), "the retry touched an object whose record was spilled")
+	assert.EqualValues(t, 60, res.Counts.Copied)
+	ms, err := manifest.New(f.dst, f.plan.Destination.ManifestPrefix, f.plan.AllowedRegion)
+	require.NoError(t, err)
+	partial, err := ms.ListKeys(context.Background(), manifest.ShardDir(f.plan.Destination.ManifestPrefix, f.ref.ShardID)+"partial/")
+	require.NoError(t, err)
+	assert.Empty(t, partial, "the partial objects are removed once the chunk's part is written")
+}
+
+// A VerifyShard retry resumes after the watermark its earlier attempt
+// heartbeated, keeping that attempt's counts.
+func TestVerifyShardRetryResumesAfterWatermark(t *testing.T) {
+	f := newFixture(t)
+	f.configure(t, func(c *activities.Config) { c.ChunkObjects = 2 })
+	keys := f.seed(t, 5, 300)
+	f.copyAll(t, 10)
+	for _, k := range keys[:3] {
+		f.env.OCI.Faults().Add(faults.Rule{Op: "get", KeyPrefix: k, Status: http.StatusInternalServerError})
+	}
+	fired := f.fired()
+	env := f.actEnv()
+	env.SetHeartbeatDetails(map[string]any{"watermark": keys[2], "next": 2, "checked": 3, "mismatches": 0})
+	v, err := env.ExecuteActivity(activities.VerifyShardName, activities.VerifyInput{Shard: f.ref, Mode: "full"})
+	require.NoError(t, err)
+	var res activities.VerifyResult
+	require.NoError(t, v.Get(&res))
+	assert.Equal(t, fired, f.fired(), "the retry re-read a verified object")
+	assert.EqualValues(t, 5, res.Checked)
+	assert.Zero(t, res.Mismatches)
 }

@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -60,6 +61,12 @@ func (o *objectReader) fill() error {
 	for attempt := 1; ; attempt++ {
 		o.gets++
 		rc, info, err := o.st.Get(o.ctx, o.key, store.GetOptions{Range: &store.Range{Offset: o.off, Length: length}, IfMatch: o.etag})
+		if errors.Is(err, store.ErrPreconditionFailed) {
+			// Rewritten since the first block (a retried writer): read
+			// again from the start.
+			return &store.Error{Store: o.st.String(), Op: "get", Key: o.key, Class: store.Retryable,
+				Err: fmt.Errorf("the manifest changed while it was read (at %d): %w", o.off, err)}
+		}
 		if err != nil {
 			return fmt.Errorf("manifest: read %s at %d: %w", o.key, o.off, err)
 		}

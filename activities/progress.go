@@ -314,6 +314,7 @@ func (t *tracker) copyOptions(opts engine.BatchOptions, objs []store.ObjectInfo)
 		if c, ok := t.prevResume[o.Key]; ok {
 			opts.Resume[o.Key] = c
 			t.usedResume[o.Key] = true
+			t.resume[o.Key] = c // until the copy moves it on or finishes
 		}
 	}
 	opts.Filter = func(o store.ObjectInfo) (bool, string) {

@@ -44,8 +44,17 @@ func (f *fixture) configure(t *testing.T, edit func(*activities.Config)) {
 // last heartbeat.
 func (f *fixture) lastProgress(t *testing.T, name string, in any) activities.Progress {
 	t.Helper()
+	return f.lastProgressFrom(t, nil, name, in)
+}
+
+// lastProgressFrom is lastProgress for an attempt that gets details.
+func (f *fixture) lastProgressFrom(t *testing.T, details *activities.Progress, name string, in any) activities.Progress {
+	t.Helper()
 	var last activities.Progress
 	env := f.actEnv()
+	if details != nil {
+		env.SetHeartbeatDetails(*details)
+	}
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
 		var p activities.Progress
 		if d.Get(&p) == nil {
@@ -125,6 +134,14 @@ func TestDeltaRoundRetryResumesAfterWatermark(t *testing.T) {
 	require.Len(t, p.Resume, 1)
 	assert.Equal(t, keys[5], p.Resume[0].Key)
 	assert.Equal(t, 2, p.Resume[0].PartsDone, "every part is uploaded")
+
+	// A retry that fails the same way keeps the upload's checkpoint.
+	f.env.OCI.Faults().Set(faults.Rule{Op: "commit-multipart", KeyPrefix: keys[5], Status: http.StatusServiceUnavailable})
+	again := f.lastProgressFrom(t, &p, activities.DeltaRoundName, activities.DeltaInput{Shard: f.ref, Round: 1})
+	f.env.OCI.Faults().Clear()
+	require.Len(t, again.Resume, 1, "the checkpoint of the upload still open")
+	assert.Equal(t, p.Resume[0].UploadID, again.Resume[0].UploadID)
+	p = again
 
 	f.guard(keys[:5]...)
 	fired := f.fired()

@@ -65,9 +65,15 @@ type Config struct {
 	Plans *PlanCache
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// HeartbeatEvery bounds how often a batch heartbeats between
-	// checkpoints (default 5s).
+	// HeartbeatEvery is how often every long activity heartbeats its
+	// progress, whatever it is doing (default 5s; at least three times per
+	// heartbeat timeout of the activity).
 	HeartbeatEvery time.Duration
+	// ChunkObjects is how many objects the long activities (DeltaRound,
+	// FinalVerify, ReverseSync, Recopy, Purge, VerifyShard) handle per
+	// chunk: the unit of their records' parts and of their resume
+	// watermark (default 500).
+	ChunkObjects int
 	// MaxHeartbeatBytes bounds the encoded heartbeat details; above it the
 	// finished records go to a partial manifest object (default 192 KiB).
 	MaxHeartbeatBytes int
@@ -86,6 +92,7 @@ type Activities struct {
 	now     func() time.Time
 	hbEvery time.Duration
 	hbMax   int
+	chunk   int
 	lookup  func(string) (string, bool)
 
 	sessions sync.Map // sessionKey -> *session
@@ -104,7 +111,7 @@ func New(cfg Config) (*Activities, error) {
 	a := &Activities{
 		stores: cfg.Stores, routes: cfg.Routing, eng: cfg.Engine,
 		plans: cfg.Plans, now: cfg.Now,
-		hbEvery: cfg.HeartbeatEvery, hbMax: cfg.MaxHeartbeatBytes, lookup: cfg.Lookup,
+		hbEvery: cfg.HeartbeatEvery, hbMax: cfg.MaxHeartbeatBytes, chunk: cfg.ChunkObjects, lookup: cfg.Lookup,
 	}
 	if a.plans == nil {
 		a.plans = NewPlanCache(nil)
@@ -114,6 +121,9 @@ func New(cfg Config) (*Activities, error) {
 	}
 	if a.hbEvery <= 0 {
 		a.hbEvery = 5 * time.Second
+	}
+	if a.chunk <= 0 {
+		a.chunk = 500
 	}
 	if a.hbMax <= 0 {
 		a.hbMax = 192 << 10

@@ -68,17 +68,14 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 
 	p := &progress{
 		ctx: ctx, man: s.man, shardID: in.Shard.ShardID, batch: in.Batch, end: res.NextCursor,
-		maxBytes: a.hbMax, every: a.hbEvery,
+		maxBytes: a.hbMax, every: a.beatEvery(ctx),
 		chunks: prev.Chunks, pending: prev.Done, resume: maps.Clone(resume), inFlight: map[string]struct{}{},
 	}
 	if !retry {
 		p.chunks, p.pending = nil, nil
 	}
 	p.beat()
-	hbCtx, cancelHB := context.WithCancel(ctx)
-	hbDone := make(chan struct{})
-	go func() { defer close(hbDone); p.run(hbCtx) }()
-	stopHB := func() { cancelHB(); <-hbDone }
+	stopHB := startBeats(ctx, p.every, p.beat)
 	filters := s.plan.Sources.Primary.Filters
 	opts := s.copyOptions()
 	opts.After, opts.Done, opts.Resume = in.Cursor, done, resume

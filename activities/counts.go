@@ -1,7 +1,10 @@
 package activities
 
 import (
+	"context"
+
 	"github.com/ocimove/ocimove/internal/engine"
+	"github.com/ocimove/ocimove/internal/manifest"
 )
 
 // maxFailedKeys bounds CopyBatchResult.FailedKeys.
@@ -48,4 +51,59 @@ func appendLimited(keys []string, key string, limit int) []string {
 		return append(keys, key)
 	}
 	return keys
+}
+
+// entry adds (sign 1) or removes (sign -1) one manifest entry's share of
+// the shard's counts: one object, its bytes and its outcome. BytesSent and
+// BytesResent are flows, never taken from a stored entry.
+func (c *Counts) entry(r engine.Result, sign int64) {
+	c.Objects += sign
+	c.Bytes += sign * r.Size
+	switch r.Outcome {
+	case engine.Copied:
+		c.Copied += sign
+	case engine.Skipped:
+		c.Skipped += sign
+	case engine.Excluded:
+		c.Excluded += sign
+	case engine.SourceGone:
+		c.SourceGone += sign
+	case engine.UnsupportedName:
+		c.UnsupportedName += sign
+	case engine.Archived:
+		c.Archived += sign
+	case engine.Failed:
+		c.Failed += sign
+	}
+}
+
+// net adds the change of the shard's counts when rec replaces old (nil:
+// a key new to the shard) in the merged manifest: the new entry minus the
+// one it replaces, so that Objects changes only for keys new to the
+// shard. sent is what this activity sent for rec (BytesSent).
+func (c *Counts) net(old *manifest.Entry, rec manifest.Entry, sent int64) {
+	if old != nil {
+		c.entry(old.Result, -1)
+	}
+	c.entry(rec.Result, 1)
+	c.BytesSent += sent
+}
+
+// ManifestCounts returns the shard's counts as its merged manifest states
+// them (one object per key ever recorded, deletions included with the
+// outcome they had; BytesSent and BytesResent zero), streaming. The counts
+// of every CopyBatch, DeltaRound and Recopy of a shard add up to these.
+func ManifestCounts(ctx context.Context, ms *manifest.Store, shardID string) (Counts, error) {
+	r, err := ms.Open(ctx, shardID, manifest.ReadOptions{})
+	if err != nil {
+		return Counts{}, err
+	}
+	var c Counts
+	for {
+		e, ok, err := r.Next()
+		if err != nil || !ok {
+			return c, err
+		}
+		c.entry(e.Result, 1)
+	}
 }

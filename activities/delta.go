@@ -2,9 +2,9 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
-
-	"go.temporal.io/sdk/activity"
+	"time"
 
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/manifest"
@@ -12,16 +12,23 @@ import (
 	"github.com/ocimove/ocimove/internal/store"
 )
 
-// deltaChunk is the number of objects copied between heartbeats.
-const deltaChunk = 500
-
-// DeltaRound runs one catch-up round: it re-lists the whole shard,
-// compares each in-scope object with the merged manifests by source ETag,
-// size and mtime, copies new and changed objects (and retries earlier
-// failures, which are not counted as changes), and handles objects deleted
-// at the source per the plan: "delete" removes the destination object,
-// "keep" keeps it; both are recorded. The records go to delta-NNNNN.json
-// (NNNNN = in.Round; the final delta needs a round number of its own).
+// DeltaRound runs one catch-up round as a merge join of the shard's
+// source listing with its merged manifests, both in key order, chunk by
+// chunk. It copies new and changed objects (by source ETag, size and
+// mtime), retries earlier failures (not counted as changes), and handles
+// manifest entries no longer listed per the plan: "delete" removes the
+// destination object, "keep" keeps it; both are recorded.
+//
+// The age filter decides only for objects without a copy at the
+// destination: an object that has one (its merged entry is present) and
+// now fails the filter has changed, and is copied again, never recorded
+// Excluded.
+//
+// The round's records go to delta-NNNNN-pNNNN.json (NNNNN = in.Round; the
+// final delta needs a round number of its own), one sorted part per chunk.
+// It heartbeats its watermark, the records and upload checkpoints of the
+// chunk in flight and its counters; a retry resumes after the watermark.
+// Counts are the net change of the shard's counts (see Counts.net).
 func (a *Activities) DeltaRound(ctx context.Context, in DeltaInput) (DeltaResult, error) {
 	a.applyLimits(in.Limits)
 	s, err := a.session(ctx, in.Shard)
@@ -31,102 +38,224 @@ func (a *Activities) DeltaRound(ctx context.Context, in DeltaInput) (DeltaResult
 	if err := s.checkWrite(); err != nil {
 		return DeltaResult{}, err
 	}
-	merged, err := s.man.Merge(ctx, in.Shard.ShardID)
-	if err != nil {
-		return DeltaResult{}, activityError(err)
-	}
-	start := merged.StartAt
-	if start.IsZero() {
-		start = a.now()
-	}
-	filters := s.plan.Sources.Primary.Filters
-	var res DeltaResult
-	var entries []manifest.Entry
-	var toCopy []store.ObjectInfo
-	listed := map[string]bool{}
-	err = store.Walk(ctx, s.stores.Source, in.Shard.Prefix, func(o store.ObjectInfo) error {
-		listed[o.Key] = true
-		e, known := merged.Entries[o.Key]
-		if ok, why := filters.Admit(o.Key, o.LastModified, start); !ok {
-			if !known || e.Outcome != engine.Excluded {
-				entries = append(entries, manifest.Entry{Result: engine.Result{Key: o.Key, Size: o.Size, SourceETag: o.ETag,
-					SourceMTime: o.LastModified, Outcome: engine.Excluded, Error: why}})
-			}
-			return nil
-		}
-		switch {
-		case !known || e.Deleted != "" || e.Outcome == engine.SourceGone || e.Outcome == engine.Excluded:
-			res.New++
-		case e.SourceETag != o.ETag || e.Size != o.Size || !e.SourceMTime.Equal(o.LastModified):
-			res.Modified++
-		case e.Outcome == engine.Failed:
-			// Retried, not a change.
-		default:
-			return nil
-		}
-		toCopy = append(toCopy, o)
-		return nil
-	})
-	if err != nil {
-		return DeltaResult{}, activityError(fmt.Errorf("delta: list %s: %w", in.Shard.Prefix, err))
-	}
-
-	for i := 0; i < len(toCopy); i += deltaChunk {
-		chunk := toCopy[i:min(i+deltaChunk, len(toCopy))]
-		for _, r := range a.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, chunk, s.copyOptions()) {
-			res.Counts.add(r)
-			entries = append(entries, manifest.Entry{Result: r})
-		}
-		if err := ctx.Err(); err != nil {
-			return DeltaResult{}, err
-		}
-		if activity.IsActivity(ctx) {
-			activity.RecordHeartbeat(ctx, i+len(chunk))
-		}
-	}
-	for _, e := range entries {
-		if e.Outcome == engine.Failed && e.ErrorClass == store.Retryable {
-			return DeltaResult{}, fmt.Errorf("delta round %d: %q failed: %s (the retry re-lists and skips what is copied)", in.Round, e.Key, e.Error)
-		}
-	}
-
-	deleted, err := a.handleDeletes(ctx, s, merged, listed)
+	run := manifest.Run{Kind: manifest.KindDelta, Seq: in.Round}
+	t, err := a.track(ctx, s, in.Shard.ShardID, manifest.RunName(run.Kind, run.Seq))
 	if err != nil {
 		return DeltaResult{}, err
 	}
-	entries = append(entries, deleted...)
-	res.Deleted = int64(len(deleted))
-	res.Changed = res.New + res.Modified + res.Deleted
-
-	m := &manifest.Manifest{Kind: manifest.KindDelta, MigrationID: s.plan.ID, ShardID: in.Shard.ShardID,
-		Prefix: in.Shard.Prefix, Seq: in.Round, Written: a.now().UTC(), StartAt: merged.StartAt, Entries: entries}
-	if res.ManifestKey, err = s.man.WriteManifest(ctx, m); err != nil {
-		return DeltaResult{}, activityError(err)
+	defer t.close()
+	d := &deltaRound{a: a, s: s, in: in, t: t, parts: newRunParts(s, in.Shard, run.Kind, run.Seq, a.now)}
+	res, err := d.run(ctx, run)
+	if err != nil {
+		return DeltaResult{}, giveUp(ctx, t, s.stores.Destination, activityError(err))
 	}
+	abortUploads(s.stores.Destination, t.leftoverUploads())
 	logger(ctx).Info("delta round", "shard", in.Shard.ShardID, "round", in.Round, "final", in.Final,
-		"new", res.New, "modified", res.Modified, "deleted", res.Deleted)
+		"new", res.New, "modified", res.Modified, "deleted", res.Deleted, "parts", t.state().Parts)
 	return res, nil
 }
 
-// handleDeletes records every manifest entry whose source object is no
-// longer listed, and per the delete policy removes it at the destination.
-func (a *Activities) handleDeletes(ctx context.Context, s *session, merged *manifest.Merged, listed map[string]bool) ([]manifest.Entry, error) {
-	var out []manifest.Entry
-	for _, e := range merged.Sorted() {
-		if listed[e.Key] || e.Deleted != "" {
-			continue
+// deltaRound is one DeltaRound in progress.
+type deltaRound struct {
+	a       *Activities
+	s       *session
+	in      DeltaInput
+	t       *tracker
+	parts   *runParts
+	start   time.Time
+	filters plan.Filters
+}
+
+// deltaItem is one key of the round with work: a copy, a record without
+// a copy (excluded), or a deletion of a key no longer listed.
+type deltaItem struct {
+	key  string
+	old  *manifest.Entry   // the merged entry; nil for a key new to the shard
+	obj  *store.ObjectInfo // to copy
+	rec  *manifest.Entry   // to record as it is
+	del  bool              // not listed any more
+	kind string            // tally of a copy: "new", "modified" or "" (a retry)
+}
+
+func (d *deltaRound) run(ctx context.Context, run manifest.Run) (DeltaResult, error) {
+	if !d.t.retry {
+		if err := d.parts.fresh(ctx); err != nil {
+			return DeltaResult{}, err
 		}
-		d := e
-		d.Deleted = manifest.DeletedRemoved
-		if e.Present() {
-			if s.plan.Delta.Deletes == plan.DeletesKeep {
-				d.Deleted = manifest.DeletedKept
-			} else if err := s.stores.Destination.Delete(ctx, e.Key); err != nil {
-				return nil, activityError(fmt.Errorf("delta: delete %q at the destination: %w", e.Key, err))
-			}
-		}
-		d.Duration = 0
-		out = append(out, d)
 	}
-	return out, nil
+	startAt, err := d.s.man.StartAt(ctx, d.in.Shard.ShardID)
+	if err != nil {
+		return DeltaResult{}, err
+	}
+	d.parts.header.StartAt = startAt
+	d.start = startAt
+	if d.start.IsZero() {
+		d.start = d.a.now()
+	}
+	d.filters = d.s.plan.Sources.Primary.Filters
+	st := d.t.state()
+	reader, err := d.s.man.Open(ctx, d.in.Shard.ShardID, manifest.ReadOptions{StartAfter: st.Watermark, Exclude: &run})
+	if err != nil {
+		return DeltaResult{}, err
+	}
+	j := &join{src: store.NewLister(d.s.stores.Source, d.in.Shard.Prefix, st.Watermark), man: reader}
+	var items []deltaItem
+	work, scanned, last := 0, 0, st.Watermark
+	for {
+		p, ok, err := j.next(ctx)
+		if err != nil {
+			return DeltaResult{}, fmt.Errorf("delta round %d: list %s and read the manifests: %w", d.in.Round, d.in.Shard.Prefix, err)
+		}
+		if !ok {
+			break
+		}
+		last = p.key
+		scanned++
+		if it, ok := d.classify(p); ok {
+			items = append(items, it)
+			work++
+		}
+		if work >= d.a.chunk || scanned >= d.a.chunk*scanFactor {
+			if err := d.chunk(ctx, items, last); err != nil {
+				return DeltaResult{}, err
+			}
+			items, work, scanned = nil, 0, 0
+		}
+	}
+	if err := d.chunk(ctx, items, last); err != nil {
+		return DeltaResult{}, err
+	}
+	st = d.t.state()
+	if _, err := d.parts.finish(ctx, st.Parts, last); err != nil {
+		return DeltaResult{}, err
+	}
+	res := DeltaResult{New: st.Tally["new"], Modified: st.Tally["modified"], Deleted: st.Tally["deleted"],
+		Counts: st.Counts, ManifestKey: d.parts.key(0)}
+	res.Changed = res.New + res.Modified + res.Deleted
+	return res, nil
+}
+
+// classify decides what the round does with one key of the join.
+func (d *deltaRound) classify(p joined) (deltaItem, bool) {
+	e := p.ent
+	if p.src == nil {
+		if e == nil || e.Deleted != "" {
+			return deltaItem{}, false
+		}
+		return deltaItem{key: p.key, old: e, del: true}, true
+	}
+	o := p.src
+	hasCopy := e != nil && e.Present()
+	if !hasCopy {
+		if ok, why := d.filters.Admit(o.Key, o.LastModified, d.start); !ok {
+			if e != nil && e.Outcome == engine.Excluded {
+				return deltaItem{}, false
+			}
+			rec := manifest.Entry{Result: engine.Result{Key: o.Key, Size: o.Size, SourceETag: o.ETag,
+				SourceMTime: o.LastModified, Outcome: engine.Excluded, Error: why}}
+			return deltaItem{key: p.key, old: e, rec: &rec}, true
+		}
+	}
+	it := deltaItem{key: p.key, old: e, obj: o}
+	switch {
+	case e == nil || e.Deleted != "" || e.Outcome == engine.SourceGone || e.Outcome == engine.Excluded:
+		it.kind = "new"
+	case e.SourceETag != o.ETag || e.Size != o.Size || !sameSecond(e.SourceMTime, o.LastModified):
+		it.kind = "modified"
+	case e.Outcome == engine.Failed:
+		// Retried, not a change.
+	default:
+		return deltaItem{}, false
+	}
+	return it, true
+}
+
+// chunk does the work of items (in key order, all keys up to last) and
+// writes their records as the round's next part.
+func (d *deltaRound) chunk(ctx context.Context, items []deltaItem, last string) error {
+	st := d.t.state()
+	if last == st.Watermark {
+		return nil // nothing scanned
+	}
+	var objs []store.ObjectInfo
+	for _, it := range items {
+		if it.obj != nil {
+			objs = append(objs, *it.obj)
+		}
+	}
+	results, err := d.a.copyChunk(ctx, d.s, d.t, d.s.stores.Source, d.s.stores.Destination, objs, st.Watermark,
+		fmt.Sprintf("delta round %d of shard %s", d.in.Round, d.in.Shard.ShardID))
+	if err != nil {
+		return err
+	}
+	byKey := make(map[string]engine.Result, len(results))
+	for _, r := range results {
+		byKey[r.Key] = r
+	}
+	var counts Counts
+	tally := map[string]int64{}
+	entries := make([]manifest.Entry, 0, len(items))
+	for _, it := range items {
+		var rec manifest.Entry
+		var sent int64
+		switch {
+		case it.obj != nil:
+			r := byKey[it.key]
+			r.Duration = 0
+			rec, sent = manifest.Entry{Result: r}, r.BytesSent
+			counts.BytesResent += d.t.resent(r)
+			if it.kind != "" {
+				tally[it.kind]++
+			}
+		case it.del:
+			var err error
+			if rec, err = d.deleted(ctx, *it.old); err != nil {
+				return err
+			}
+			tally["deleted"]++
+		default:
+			rec = *it.rec
+		}
+		counts.net(it.old, rec, sent)
+		entries = append(entries, rec)
+	}
+	if len(entries) > 0 {
+		if err := d.parts.write(ctx, st.Parts, st.Watermark, last, entries); err != nil {
+			return err
+		}
+	}
+	return d.t.commit(last, func(p *Progress) {
+		if len(entries) > 0 {
+			p.Parts++
+		}
+		p.Counts = p.Counts.Add(counts)
+		for k, v := range tally {
+			p.Tally[k] += v
+		}
+	})
+}
+
+// deleted handles an entry whose source object is no longer listed: per
+// the delete policy its destination object is removed or kept, and the
+// returned record says which.
+func (d *deltaRound) deleted(ctx context.Context, e manifest.Entry) (manifest.Entry, error) {
+	rec := e
+	rec.Deleted, rec.BytesSent, rec.Duration = manifest.DeletedRemoved, 0, 0
+	if !e.Present() {
+		return rec, nil
+	}
+	if d.s.plan.Delta.Deletes == plan.DeletesKeep {
+		rec.Deleted = manifest.DeletedKept
+		return rec, nil
+	}
+	if err := d.s.stores.Destination.Delete(ctx, e.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return manifest.Entry{}, fmt.Errorf("delta: delete %q at the destination: %w", e.Key, err)
+	}
+	return rec, nil
+}
+
+// sameSecond compares modification times to the second: a listing gives
+// them in milliseconds, a HEAD (whose time a re-copy records) in seconds.
+func sameSecond(a, b time.Time) bool {
+	return a.Truncate(time.Second).Equal(b.Truncate(time.Second))
 }

@@ -45,7 +45,8 @@ func compact(r engine.Result) engine.Result {
 	return r
 }
 
-// progress tracks a batch and heartbeats it.
+// progress tracks a batch and heartbeats it (CopyBatch; the other long
+// activities use tracker).
 type progress struct {
 	ctx      context.Context
 	man      *manifest.Store
@@ -75,10 +76,10 @@ func (p *progress) finished(r engine.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.inFlight, r.Key)
-	delete(p.resume, r.Key)
 	if !r.Done() {
-		return // a retryable failure is redone by the next attempt
+		return // a retryable failure is redone by the next attempt, resuming its upload
 	}
+	delete(p.resume, r.Key)
 	r = compact(r)
 	b, _ := json.Marshal(r)
 	p.pending = append(p.pending, r)
@@ -140,20 +141,6 @@ func (p *progress) beat() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.beatLocked()
-}
-
-// run heartbeats every p.every until ctx ends.
-func (p *progress) run(ctx context.Context) {
-	t := time.NewTicker(p.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			p.beat()
-		}
-	}
 }
 
 // restore reads an earlier attempt's progress: the finished records by

@@ -165,7 +165,16 @@ func TestPurgeDeletesAllVersionsAfterReverification(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, ms.ReadJSON(context.Background(), res.RecordKey, &rec))
 	require.Len(t, rec.Copies, 1)
-	assert.Len(t, rec.Copies[0].Deleted, 3)
+	// The record counts per copy; the keys and versions are in its parts.
+	assert.EqualValues(t, 3, rec.Copies[0].Versions+rec.Copies[0].Objects+rec.Copies[0].DeleteMarkers)
+	var deleted []activities.DeletedObject
+	for n := range rec.Parts {
+		var part activities.PurgePart
+		require.NoError(t, ms.ReadJSON(context.Background(), manifest.PartKey(f.plan.Destination.ManifestPrefix, f.ref.ShardID, "purge", n), &part))
+		assert.Equal(t, "primary", part.Copy)
+		deleted = append(deleted, part.Deleted...)
+	}
+	assert.Len(t, deleted, 3)
 }
 
 func TestAbortUploads(t *testing.T) {

@@ -7,12 +7,13 @@ import (
 )
 
 // listPage lists up to limit objects under prefix after cursor (and, if
-// end is set, not after end). done reports that the listing ended.
+// end is set, not after end). done reports that the listing ended. An
+// empty page marked truncated is not the end (store.NextPage follows it).
 func listPage(ctx context.Context, st store.Store, prefix, cursor, end string, limit int) (objs []store.ObjectInfo, done bool, err error) {
 	after := cursor
 	for {
 		want := limit - len(objs)
-		page, err := st.List(ctx, store.ListOptions{Prefix: prefix, StartAfter: after, Limit: min(want, 1000)})
+		page, err := store.NextPage(ctx, st, store.ListOptions{Prefix: prefix, StartAfter: after, Limit: min(want, 1000)})
 		if err != nil {
 			return nil, false, err
 		}
@@ -25,7 +26,7 @@ func listPage(ctx context.Context, st store.Store, prefix, cursor, end string, l
 				return objs, !page.Truncated && i == len(page.Objects)-1, nil
 			}
 		}
-		if !page.Truncated || len(page.Objects) == 0 {
+		if !page.Truncated {
 			return objs, true, nil
 		}
 		after = page.Objects[len(page.Objects)-1].Key

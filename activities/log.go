@@ -22,8 +22,7 @@ func logger(ctx context.Context) infoLogger {
 	return slog.Default()
 }
 
-func activityCtx(ctx context.Context) bool { return activity.IsActivity(ctx) }
-
+// heartbeat records details when ctx is an activity's.
 func heartbeat(ctx context.Context, details ...any) {
 	if activity.IsActivity(ctx) {
 		activity.RecordHeartbeat(ctx, details...)

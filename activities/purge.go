@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -12,11 +13,21 @@ import (
 	"github.com/ocimove/ocimove/internal/store/s3store"
 )
 
+// purgeParts names the parts of the purge record (purge-pNNNN.json).
+const purgeParts = "purge"
+
 // Purge deletes every object of the shard prefix from the primary and
 // from each source copy, only if the plan enables purge and only after a
-// full re-verification of every manifest entry at the destination passes.
-// In versioned S3 buckets every version and delete marker goes. What was
-// deleted is recorded in purge.json.
+// full re-verification of every present manifest entry at the destination
+// passes. In versioned S3 buckets every version and delete marker goes.
+//
+// Both steps stream: the re-verification reads the merged manifests chunk
+// by chunk, and each copy is listed and deleted page by page. What is
+// deleted is recorded as it goes, in parts purge-pNNNN.json (never
+// overwritten: parts of an earlier attempt stay on record), and counted
+// per copy in purge.json. It heartbeats the step (re-verification, or the
+// index of the copy being deleted), its watermark and its counters; a
+// retry resumes there.
 func (a *Activities) Purge(ctx context.Context, in ShardRef) (PurgeResult, error) {
 	s, err := a.session(ctx, in)
 	if err != nil {
@@ -28,75 +39,246 @@ func (a *Activities) Purge(ctx context.Context, in ShardRef) (PurgeResult, error
 	if err := s.checkWrite(); err != nil {
 		return PurgeResult{}, err
 	}
-	merged, err := s.man.Merge(ctx, in.ShardID)
+	t, err := a.track(ctx, s, in.ShardID, purgeParts)
 	if err != nil {
-		return PurgeResult{}, activityError(err)
+		return PurgeResult{}, err
 	}
-	var recs []engine.Result
-	for _, e := range merged.Sorted() {
-		if e.Present() {
-			recs = append(recs, e.Result)
-		}
-	}
-	for _, c := range a.eng.VerifyBatch(ctx, s.stores.Destination, recs, engine.Full) {
-		if !c.OK {
-			if c.Class == store.Retryable {
-				return PurgeResult{}, fmt.Errorf("purge: re-verify %q: %s", c.Key, c.Problem)
-			}
-			return PurgeResult{}, nonRetryable(ErrTypeInput, fmt.Errorf("purge of shard %s refused: %q fails the full re-verification: %s", in.ShardID, c.Key, c.Problem))
-		}
-	}
-	rec := PurgeRecord{MigrationID: s.plan.ID, ShardID: in.ShardID, Prefix: in.Prefix}
-	copies := append([]NamedStore{{Name: "primary", Store: s.stores.Source}}, s.stores.Copies...)
-	var res PurgeResult
-	for _, c := range copies {
-		pc := PurgedCopy{Name: c.Name, Store: c.Store.String()}
-		deleted, err := purgeStore(ctx, c.Store, in.Prefix)
-		pc.Deleted = deleted
-		res.Deleted += int64(len(deleted))
-		rec.Copies = append(rec.Copies, pc)
-		if err != nil {
-			// Record what went before failing: the retry deletes the rest.
-			_ = s.man.WriteJSON(ctx, manifest.RecordKey(s.man.Root(), in.ShardID, "purge-partial.json"), rec)
-			return PurgeResult{}, activityError(fmt.Errorf("purge %s: %w", c.Name, err))
-		}
-		if activityCtx(ctx) {
-			heartbeat(ctx, c.Name)
-		}
-	}
-	res.RecordKey = manifest.RecordKey(s.man.Root(), in.ShardID, manifest.PurgeName)
-	if err := s.man.WriteJSON(ctx, res.RecordKey, rec); err != nil {
+	defer t.close()
+	p := &purge{a: a, s: s, in: in, t: t}
+	res, err := p.run(ctx)
+	if err != nil {
 		return PurgeResult{}, activityError(err)
 	}
 	logger(ctx).Info("purged", "shard", in.ShardID, "deleted", res.Deleted)
 	return res, nil
 }
 
-// purgeStore deletes everything under prefix: all versions and delete
-// markers of a versioned S3 bucket, else every listed object.
-func purgeStore(ctx context.Context, st store.Store, prefix string) ([]DeletedObject, error) {
-	if s3s, ok := st.(*s3store.Store); ok {
-		if versioned, err := isVersioned(ctx, s3s); err != nil {
-			return nil, err
-		} else if versioned {
-			return purgeVersions(ctx, s3s, prefix)
+type purge struct {
+	a      *Activities
+	s      *session
+	in     ShardRef
+	t      *tracker
+	copies []NamedStore
+	parts  int // parts stored, this attempt's included
+}
+
+func (p *purge) run(ctx context.Context) (PurgeResult, error) {
+	p.copies = append([]NamedStore{{Name: "primary", Store: p.s.stores.Source}}, p.s.stores.Copies...)
+	stored, err := p.s.man.Parts(ctx, p.in.ShardID, purgeParts)
+	if err != nil {
+		return PurgeResult{}, err
+	}
+	p.parts = len(stored)
+	if p.t.state().Phase == 0 {
+		if err := p.reverify(ctx); err != nil {
+			return PurgeResult{}, err
+		}
+		if err := p.t.commit("", func(pr *Progress) { pr.Phase = 1 }); err != nil {
+			return PurgeResult{}, err
 		}
 	}
-	var keys []string
-	if err := store.Walk(ctx, st, prefix, func(o store.ObjectInfo) error {
-		keys = append(keys, o.Key)
-		return nil
-	}); err != nil {
-		return nil, err
+	for {
+		st := p.t.state()
+		i := st.Phase - 1
+		if i >= len(p.copies) {
+			break
+		}
+		if err := p.purgeCopy(ctx, p.copies[i]); err != nil {
+			return PurgeResult{}, fmt.Errorf("purge %s: %w", p.copies[i].Name, err)
+		}
+		if err := p.t.commit("", func(pr *Progress) { pr.Phase, pr.VersionMarker = i+2, "" }); err != nil {
+			return PurgeResult{}, err
+		}
 	}
-	var out []DeletedObject
+	return p.record(ctx)
+}
+
+// reverify checks every present entry in full at the destination, chunk
+// by chunk, and refuses the purge at the first that fails.
+func (p *purge) reverify(ctx context.Context) error {
+	st := p.t.state()
+	reader, err := p.s.man.Open(ctx, p.in.ShardID, manifest.ReadOptions{StartAfter: st.Watermark})
+	if err != nil {
+		return err
+	}
+	var recs []engine.Result
+	last := st.Watermark
+	flush := func() error {
+		if last == p.t.state().Watermark {
+			return nil
+		}
+		for _, c := range p.a.verifyChunk(ctx, p.s, p.t, p.s.stores.Destination, recs, engine.Full) {
+			if c.OK {
+				continue
+			}
+			if c.Class == store.Retryable {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				return fmt.Errorf("purge: re-verify %q: %s", c.Key, c.Problem)
+			}
+			return nonRetryable(ErrTypeInput, fmt.Errorf("purge of shard %s refused: %q fails the full re-verification: %s", p.in.ShardID, c.Key, c.Problem))
+		}
+		n := int64(len(recs))
+		recs = nil
+		return p.t.commit(last, func(pr *Progress) { pr.Tally["verified"] += n })
+	}
+	scanned := 0
+	for {
+		e, ok, err := reader.Next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		last = e.Key
+		scanned++
+		if e.Present() {
+			recs = append(recs, e.Result)
+		}
+		if len(recs) >= p.a.chunk || scanned >= p.a.chunk*scanFactor {
+			if err := flush(); err != nil {
+				return err
+			}
+			scanned = 0
+		}
+	}
+	return flush()
+}
+
+// purgeCopy deletes everything under the prefix in one source copy: all
+// versions and delete markers of a versioned S3 bucket, else every listed
+// object; page by page, each page recorded as a part.
+func (p *purge) purgeCopy(ctx context.Context, c NamedStore) error {
+	if s3s, ok := c.Store.(*s3store.Store); ok {
+		versioned, err := isVersioned(ctx, s3s)
+		if err != nil {
+			return err
+		}
+		if versioned {
+			return p.purgeVersions(ctx, c, s3s)
+		}
+	}
+	st := p.t.state()
+	l := store.NewLister(c.Store, p.in.Prefix, st.Watermark)
+	var batch []DeletedObject
+	for {
+		o, ok, err := l.Next(ctx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := c.Store.Delete(ctx, o.Key); err != nil {
+				if len(batch) > 0 {
+					_ = p.recordPart(ctx, c, batch, batch[len(batch)-1].Key, "") // what went is on record before failing
+				}
+				return fmt.Errorf("delete %q: %w", o.Key, err)
+			}
+			batch = append(batch, DeletedObject{Key: o.Key})
+		}
+		if len(batch) > 0 && (!ok || len(batch) >= p.a.chunk) {
+			if err := p.recordPart(ctx, c, batch, batch[len(batch)-1].Key, ""); err != nil {
+				return err
+			}
+			batch = nil
+		}
+		if !ok {
+			return nil
+		}
+	}
+}
+
+// purgeVersions deletes every version and delete marker under the prefix,
+// a listing page at a time. Each page lists what is left, from the start
+// of the prefix: what went before is deleted.
+func (p *purge) purgeVersions(ctx context.Context, c NamedStore, s *s3store.Store) error {
+	for empty := 0; ; {
+		out, err := s.Client().ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: ptr(s.Bucket()), Prefix: ptr(p.in.Prefix)})
+		if err != nil {
+			return fmt.Errorf("list versions of %s under %s: %w", s, p.in.Prefix, err)
+		}
+		var page []DeletedObject
+		for _, v := range out.Versions {
+			page = append(page, DeletedObject{Key: deref(v.Key), VersionID: deref(v.VersionId)})
+		}
+		for _, m := range out.DeleteMarkers {
+			page = append(page, DeletedObject{Key: deref(m.Key), VersionID: deref(m.VersionId), DeleteMarker: true})
+		}
+		if len(page) == 0 {
+			if out.IsTruncated == nil || !*out.IsTruncated {
+				return nil
+			}
+			if empty++; empty >= store.MaxEmptyPages { // an empty page with more to come, again and again
+				return fmt.Errorf("%w: %s, versions under %q", store.ErrListingStalled, s, p.in.Prefix)
+			}
+			continue
+		}
+		empty = 0
+		for i, d := range page {
+			if _, err := s.Client().DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: ptr(s.Bucket()), Key: ptr(d.Key), VersionId: ptr(d.VersionID)}); err != nil {
+				if i > 0 {
+					_ = p.recordPart(ctx, c, page[:i], "", "") // what went is on record before failing
+				}
+				return fmt.Errorf("delete %q version %s: %w", d.Key, d.VersionID, err)
+			}
+		}
+		if err := p.recordPart(ctx, c, page, "", ""); err != nil {
+			return err
+		}
+	}
+}
+
+// recordPart writes the next part of the purge record and counts it in
+// the copy's totals, moving the watermark to watermark.
+func (p *purge) recordPart(ctx context.Context, c NamedStore, deleted []DeletedObject, watermark, versionMarker string) error {
+	key := manifest.PartKey(p.s.man.Root(), p.in.ShardID, purgeParts, p.parts)
+	if err := p.s.man.WriteJSON(ctx, key, PurgePart{Copy: c.Name, Store: c.Store.String(), Deleted: deleted}); err != nil {
+		return err
+	}
+	p.parts++
+	return p.t.commit(watermark, func(pr *Progress) { pr.VersionMarker = versionMarker })
+}
+
+// record counts every part on record per copy and writes purge.json.
+func (p *purge) record(ctx context.Context) (PurgeResult, error) {
+	keys, err := p.s.man.Parts(ctx, p.in.ShardID, purgeParts)
+	if err != nil {
+		return PurgeResult{}, err
+	}
+	rec := PurgeRecord{MigrationID: p.s.plan.ID, ShardID: p.in.ShardID, Prefix: p.in.Prefix, Parts: len(keys)}
+	for _, c := range p.copies {
+		rec.Copies = append(rec.Copies, PurgedCopy{Name: c.Name, Store: c.Store.String()})
+	}
+	var res PurgeResult
 	for _, k := range keys {
-		if err := st.Delete(ctx, k); err != nil {
-			return out, err
+		var part PurgePart
+		if err := p.s.man.ReadJSON(ctx, k, &part); err != nil {
+			return PurgeResult{}, err
 		}
-		out = append(out, DeletedObject{Key: k})
+		i := slices.IndexFunc(rec.Copies, func(c PurgedCopy) bool { return c.Name == part.Copy })
+		if i < 0 {
+			rec.Copies = append(rec.Copies, PurgedCopy{Name: part.Copy, Store: part.Store})
+			i = len(rec.Copies) - 1
+		}
+		pc := &rec.Copies[i]
+		for _, d := range part.Deleted {
+			switch {
+			case d.DeleteMarker:
+				pc.DeleteMarkers++
+			case d.VersionID != "":
+				pc.Versions++
+			default:
+				pc.Objects++
+			}
+			res.Deleted++
+		}
 	}
-	return out, nil
+	res.RecordKey = manifest.RecordKey(p.s.man.Root(), p.in.ShardID, manifest.PurgeName)
+	if err := p.s.man.WriteJSON(ctx, res.RecordKey, rec); err != nil {
+		return PurgeResult{}, err
+	}
+	return res, nil
 }
 
 func isVersioned(ctx context.Context, s *s3store.Store) (bool, error) {
@@ -105,34 +287,6 @@ func isVersioned(ctx context.Context, s *s3store.Store) (bool, error) {
 		return false, fmt.Errorf("get versioning of %s: %w", s, err)
 	}
 	return out.Status != "", nil // Enabled or Suspended: versions may exist
-}
-
-func purgeVersions(ctx context.Context, s *s3store.Store, prefix string) ([]DeletedObject, error) {
-	var all []DeletedObject
-	in := &s3.ListObjectVersionsInput{Bucket: ptr(s.Bucket()), Prefix: ptr(prefix)}
-	for {
-		out, err := s.Client().ListObjectVersions(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("list versions of %s under %s: %w", s, prefix, err)
-		}
-		for _, v := range out.Versions {
-			all = append(all, DeletedObject{Key: deref(v.Key), VersionID: deref(v.VersionId)})
-		}
-		for _, m := range out.DeleteMarkers {
-			all = append(all, DeletedObject{Key: deref(m.Key), VersionID: deref(m.VersionId), DeleteMarker: true})
-		}
-		if out.IsTruncated == nil || !*out.IsTruncated {
-			break
-		}
-		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
-	}
-	for i, d := range all {
-		_, err := s.Client().DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: ptr(s.Bucket()), Key: ptr(d.Key), VersionId: ptr(d.VersionID)})
-		if err != nil {
-			return all[:i], fmt.Errorf("delete %q version %s: %w", d.Key, d.VersionID, err)
-		}
-	}
-	return all, nil
 }
 
 func deref(p *string) string {

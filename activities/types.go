@@ -144,11 +144,18 @@ type DeltaInput struct {
 
 // DeltaResult is one round's change count.
 type DeltaResult struct {
-	Changed     int64  `json:"changed"` // new + modified + deleted
-	New         int64  `json:"new"`
-	Modified    int64  `json:"modified"`
-	Deleted     int64  `json:"deleted"`
-	Counts      Counts `json:"counts"`
+	Changed  int64 `json:"changed"` // new + modified + deleted
+	New      int64 `json:"new"`
+	Modified int64 `json:"modified"`
+	Deleted  int64 `json:"deleted"`
+	// Counts is the net change of the shard's counts: each record minus
+	// the merged entry it replaces, so that Objects grows only by keys new
+	// to the shard and adding every round's Counts to the shard's keeps
+	// them equal to its merged manifest (BytesSent and BytesResent are
+	// this round's flows).
+	Counts Counts `json:"counts"`
+	// ManifestKey is the round's first part (delta-NNNNN-p0000.json); the
+	// other parts follow it.
 	ManifestKey string `json:"manifestKey"`
 }
 
@@ -172,12 +179,17 @@ type FinalVerifyResult struct {
 	Mismatched    int64    `json:"mismatched"`
 	ModifiedAfter int64    `json:"modifiedAfterFreeze"`
 	ProblemKeys   []string `json:"problemKeys,omitempty"` // at most 100
-	RecordKey     string   `json:"recordKey"`
-	// Repairable counts the problems a re-copy from the frozen source
-	// repairs: copies missing, mismatched or unhashed at the destination, or
-	// of another source version. RepairKeys names at most 1000 of them.
-	Repairable int64    `json:"repairable,omitempty"`
+	// RepairKeys are keys (at most 1000) whose problem is the
+	// destination's state or a copy that is not of the current source
+	// version (missing at the destination, never copied, no SHA-256
+	// recorded, SHA-256 or size mismatch, a copy of another source
+	// version, an excluded key with an object at the destination): a
+	// re-copy from the frozen source repairs them (Recopy). Repairable
+	// counts them all. Objects modified after the freeze and extra
+	// objects are not repairable.
 	RepairKeys []string `json:"repairKeys,omitempty"`
+	Repairable int64    `json:"repairable"`
+	RecordKey  string   `json:"recordKey"`
 }
 
 // RouteInput is one routing change.
@@ -198,11 +210,15 @@ type ReverseSyncInput struct {
 	CutoverAt time.Time `json:"cutoverAt"`
 }
 
-// ReverseSyncResult counts what was copied back.
+// ReverseSyncResult counts what was copied back, and the deletions made
+// at the destination since cutover that were replayed at the source.
 type ReverseSyncResult struct {
-	Copied      int64  `json:"copied"`
-	Verified    int64  `json:"verified"`
-	Failed      int64  `json:"failed"`
+	Copied   int64 `json:"copied"`
+	Verified int64 `json:"verified"`
+	Failed   int64 `json:"failed"`
+	Deleted  int64 `json:"deleted"`
+	// ManifestKey is the reverse sync's record (reverse-sync.json); its
+	// per-object records are in reverse-sync-pNNNN.json.
 	ManifestKey string `json:"manifestKey"`
 }
 

@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 
 	"go.temporal.io/sdk/activity"
 
@@ -12,21 +14,28 @@ import (
 	"github.com/ocimove/ocimove/internal/store"
 )
 
-// verifyChunk is the number of entries verified between heartbeats.
-const verifyChunk = 500
+// indexChunk is the chunk size of heartbeats that count chunks (Next)
+// instead of naming a watermark key (written by earlier versions).
+const indexChunk = 500
 
 // verifyProgress is VerifyShard's heartbeat.
 type verifyProgress struct {
-	Next       int       `json:"next"` // the next chunk index
+	// Watermark: every entry up to this key is checked.
+	Watermark string `json:"watermark,omitempty"`
+	// Next is the number of chunks checked (of indexChunk entries).
+	Next       int       `json:"next"`
 	Checked    int64     `json:"checked"`
 	Mismatches int64     `json:"mismatches"`
 	Problems   []Problem `json:"problems,omitempty"` // at most maxProblemKeys
 }
 
-// VerifyShard checks every entry of the shard's merged manifests at the
-// destination, quick or full (in.Mode, default the plan's), heartbeating
-// its progress by chunk. The full list of problems is stored in
-// verify-<mode>.json; the result names at most 100 keys.
+// VerifyShard checks every present entry of the shard's merged manifests
+// at the destination, quick or full (in.Mode, default the plan's),
+// streaming the merged view chunk by chunk. It heartbeats in the
+// background and, after each chunk, its watermark and counters; a retry
+// resumes after the last checked chunk. The problems are stored in
+// verify-<mode>.json (at most 1000, and how many were left out); the
+// result names at most 100 keys.
 func (a *Activities) VerifyShard(ctx context.Context, in VerifyInput) (VerifyResult, error) {
 	s, err := a.session(ctx, in.Shard)
 	if err != nil {
@@ -42,52 +51,102 @@ func (a *Activities) VerifyShard(ctx context.Context, in VerifyInput) (VerifyRes
 	if err := s.checkWrite(); err != nil {
 		return VerifyResult{}, err
 	}
-	merged, err := s.man.Merge(ctx, in.Shard.ShardID)
-	if err != nil {
-		return VerifyResult{}, activityError(err)
-	}
-	var entries []engine.Result
-	for _, e := range merged.Sorted() {
-		if e.Present() {
-			entries = append(entries, e.Result)
-		}
-	}
 	var prog verifyProgress
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
 		_ = activity.GetHeartbeatDetails(ctx, &prog)
 	}
+	var mu sync.Mutex
+	beat := func() {
+		mu.Lock()
+		p := prog
+		p.Problems = slices.Clone(prog.Problems)
+		mu.Unlock()
+		heartbeat(ctx, p)
+	}
+	stop := startBeats(ctx, a.beatEvery(ctx), beat)
+	defer stop()
+
+	reader, err := s.man.Open(ctx, in.Shard.ShardID, manifest.ReadOptions{StartAfter: prog.Watermark})
+	if err != nil {
+		return VerifyResult{}, activityError(err)
+	}
+	skip := 0
+	if prog.Watermark == "" {
+		skip = prog.Next * indexChunk // a heartbeat that counts chunks
+	}
 	// Every problem found: an earlier attempt's as heartbeated (at most
-	// maxProblemKeys of them), then this attempt's.
-	all := append([]Problem(nil), prog.Problems...)
-	for i := prog.Next; i*verifyChunk < len(entries); i++ {
-		chunk := entries[i*verifyChunk : min((i+1)*verifyChunk, len(entries))]
+	// maxProblemKeys of them), then this attempt's, up to the record's
+	// bound.
+	all := slices.Clone(prog.Problems)
+	var omitted int64
+	var chunk []engine.Result
+	last := prog.Watermark
+	check := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
 		checks := a.eng.VerifyBatch(ctx, s.stores.Destination, chunk, mode)
 		if err := ctx.Err(); err != nil {
-			return VerifyResult{}, err
+			return err
 		}
 		for _, c := range checks {
 			if !c.OK && c.Class == store.Retryable {
-				return VerifyResult{}, fmt.Errorf("verify %q: %s (retrying resumes at chunk %d)", c.Key, c.Problem, i)
+				return fmt.Errorf("verify %q: %s (retrying resumes after %q)", c.Key, c.Problem, prog.Watermark)
 			}
 		}
+		mu.Lock()
 		for _, c := range checks {
 			prog.Checked++
-			if !c.OK {
-				prog.Mismatches++
-				p := Problem{Key: c.Key, Problem: c.Problem}
+			if c.OK {
+				continue
+			}
+			prog.Mismatches++
+			p := Problem{Key: c.Key, Problem: c.Problem}
+			if len(all) < maxRecordProblems {
 				all = append(all, p)
-				if len(prog.Problems) < maxProblemKeys {
-					prog.Problems = append(prog.Problems, p)
-				}
+			} else {
+				omitted++
+			}
+			if len(prog.Problems) < maxProblemKeys {
+				prog.Problems = append(prog.Problems, p)
 			}
 		}
-		prog.Next = i + 1
-		if activity.IsActivity(ctx) {
-			activity.RecordHeartbeat(ctx, prog)
+		prog.Watermark = last
+		prog.Next += (len(chunk) + indexChunk - 1) / indexChunk
+		mu.Unlock()
+		chunk = nil
+		beat()
+		return nil
+	}
+	for {
+		e, ok, err := reader.Next()
+		if err != nil {
+			return VerifyResult{}, activityError(err)
+		}
+		if !ok {
+			break
+		}
+		if !e.Present() {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		chunk = append(chunk, e.Result)
+		last = e.Key
+		if len(chunk) >= a.chunk {
+			if err := check(); err != nil {
+				return VerifyResult{}, activityError(err)
+			}
 		}
 	}
+	if err := check(); err != nil {
+		return VerifyResult{}, activityError(err)
+	}
+	stop()
 	rec := VerifyRecord{MigrationID: s.plan.ID, ShardID: in.Shard.ShardID, Mode: string(mode),
-		Checked: prog.Checked, Mismatches: prog.Mismatches, Problems: all}
+		Checked: prog.Checked, Mismatches: prog.Mismatches, Problems: all, ProblemsOmitted: omitted}
 	res := VerifyResult{Checked: prog.Checked, Mismatches: prog.Mismatches,
 		RecordKey: manifest.VerifyKey(s.man.Root(), in.Shard.ShardID, string(mode))}
 	for _, p := range prog.Problems {

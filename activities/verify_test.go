@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocimove/ocimove/activities"
+	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/faults"
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/plan"
@@ -52,7 +53,15 @@ func TestVerifyFindsBitFlipInFullModeAndRecopyRepairs(t *testing.T) {
 	require.NoError(t, err)
 	var rc activities.RecopyResult
 	require.NoError(t, v.Get(&rc))
-	assert.EqualValues(t, 1, rc.Counts.Copied)
+	// The re-copy is recorded as copied; its Counts are the net change of
+	// the shard's counts: one copied entry replaced by another.
+	m, err := ms.ReadManifest(context.Background(), rc.ManifestKey)
+	require.NoError(t, err)
+	require.Len(t, m.Entries, 1)
+	assert.Equal(t, engine.Copied, m.Entries[0].Outcome)
+	assert.Zero(t, rc.Counts.Copied)
+	assert.Zero(t, rc.Counts.Objects)
+	assert.EqualValues(t, 4000, rc.Counts.BytesSent)
 	assert.Zero(t, verify("full").Mismatches)
 }
 
@@ -80,7 +89,12 @@ func TestDeltaRoundPicksUpNewChangedDeleted(t *testing.T) {
 			assert.EqualValues(t, 1, r1.Modified)
 			assert.EqualValues(t, 1, r1.Deleted)
 			assert.EqualValues(t, 3, r1.Changed)
-			assert.EqualValues(t, 2, r1.Counts.Copied)
+			// Counts are the net change of the shard's counts: the new
+			// object adds one copied object; the changed one replaces a
+			// copied entry with another; the deletion keeps its entry.
+			assert.EqualValues(t, 1, r1.Counts.Copied)
+			assert.EqualValues(t, 1, r1.Counts.Objects)
+			assert.EqualValues(t, len("new object")+1200, r1.Counts.BytesSent)
 
 			info, err := f.dst.Head(ctx, keys[1])
 			require.NoError(t, err)

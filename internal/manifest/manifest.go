@@ -9,11 +9,13 @@ import (
 // Kind names what a manifest records.
 type Kind string
 
-// Manifest kinds, in the order in which Merge applies them.
+// Manifest kinds of the merged view (see Reader for their precedence),
+// and of a rollback's reverse sync, which the merged view does not read.
 const (
-	KindBatch  Kind = "batch"
-	KindRecopy Kind = "recopy"
-	KindDelta  Kind = "delta"
+	KindBatch       Kind = "batch"
+	KindRecopy      Kind = "recopy"
+	KindDelta       Kind = "delta"
+	KindReverseSync Kind = "reverse-sync"
 )
 
 // Deletion marks of an Entry.
@@ -33,19 +35,30 @@ type Entry struct {
 	Deleted string `json:"deleted,omitempty"`
 }
 
-// Manifest is one batch, re-copy or delta round of a shard.
+// Manifest is one batch, re-copy or delta round of a shard, or one part
+// of a round written in parts. Its entries are in key order, one per key
+// (Sorted; manifests of older versions may lack it). In the encoded
+// object every header field comes before the entries, so that a reader
+// can decode the header and then stream the entries one by one.
 type Manifest struct {
-	Kind        Kind      `json:"kind"`
-	MigrationID string    `json:"migrationId"`
-	ShardID     string    `json:"shardId"`
-	Prefix      string    `json:"prefix"`
-	Seq         int       `json:"seq"`              // batch number or round
-	Cursor      string    `json:"cursor,omitempty"` // batch: the cursor it started after
-	NextCursor  string    `json:"nextCursor,omitempty"`
-	Written     time.Time `json:"written"`
+	Kind        Kind   `json:"kind"`
+	MigrationID string `json:"migrationId"`
+	ShardID     string `json:"shardId"`
+	Prefix      string `json:"prefix"`
+	Seq         int    `json:"seq"` // batch number or round
+	// Cursor is the key the manifest's range starts after, and NextCursor
+	// the last key of its range: every entry's key is in (Cursor,
+	// NextCursor] when NextCursor is set (batches, parts).
+	Cursor     string `json:"cursor,omitempty"`
+	NextCursor string `json:"nextCursor,omitempty"`
+	// Part is the part number of a manifest written in parts.
+	Part    int       `json:"part,omitempty"`
+	Written time.Time `json:"written"`
 	// StartAt is the migration's start time, for age filters (batches).
 	StartAt time.Time `json:"startAt,omitzero"`
-	Entries []Entry   `json:"entries"`
+	// Sorted reports that Entries are in strictly increasing key order.
+	Sorted  bool    `json:"sorted,omitempty"`
+	Entries []Entry `json:"entries"`
 }
 
 // Entries wraps engine results as manifest entries.

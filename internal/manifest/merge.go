@@ -1,77 +1,121 @@
 package manifest
 
 import (
+	"cmp"
 	"context"
-	"path"
 	"slices"
 	"strings"
 	"time"
 )
 
-// ManifestRef names one stored manifest of a shard.
+// ManifestRef names one stored manifest of a shard: one batch or round,
+// written whole or in parts.
 type ManifestRef struct {
+	// Key is the run's first (or only) object.
 	Key  string
 	Kind Kind
 	Seq  int
+	// Keys are the run's objects in reading order: the one object of a
+	// manifest written whole, or its parts by part number.
+	Keys []string
+	// Parted reports a manifest written in parts (…-pNNNN.json).
+	Parted bool
 }
 
 var kindRank = map[Kind]int{KindBatch: 0, KindRecopy: 1, KindDelta: 2}
 
-// ShardManifests lists the shard's batch, re-copy and delta manifests in
-// the order Merge applies them: batches by number, then re-copies, then
-// delta rounds.
+// ShardManifests lists the shard's batch, re-copy and delta manifests,
+// one ref per batch or round (a round written both whole, by an older
+// version, and in parts gives two refs, the whole one first), ordered by
+// kind (batches, re-copies, deltas) and number. Objects in sub-folders
+// (partial records of activities in flight) are not manifests.
 func (s *Store) ShardManifests(ctx context.Context, shardID string) ([]ManifestRef, error) {
-	keys, err := s.ListKeys(ctx, ShardDir(s.root, shardID))
+	dir := ShardDir(s.root, shardID)
+	keys, err := s.ListKeys(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
-	var refs []ManifestRef
+	type item struct {
+		key       string
+		kind      Kind
+		seq, part int
+	}
+	var items []item
 	for _, k := range keys {
-		if kind, seq, ok := parseKey(path.Base(k)); ok {
-			refs = append(refs, ManifestRef{Key: k, Kind: kind, Seq: seq})
+		rel := strings.TrimPrefix(k, dir)
+		if strings.Contains(rel, "/") {
+			continue
+		}
+		if kind, seq, part, ok := parseKey(rel); ok {
+			items = append(items, item{k, kind, seq, part})
 		}
 	}
-	slices.SortFunc(refs, func(a, b ManifestRef) int {
-		if d := kindRank[a.Kind] - kindRank[b.Kind]; d != 0 {
-			return d
-		}
-		return a.Seq - b.Seq
+	slices.SortFunc(items, func(a, b item) int {
+		return cmp.Or(kindRank[a.kind]-kindRank[b.kind], a.seq-b.seq, a.part-b.part)
 	})
+	var refs []ManifestRef
+	for _, it := range items {
+		parted := it.part >= 0
+		if n := len(refs); n > 0 && parted && refs[n-1].Parted && refs[n-1].Kind == it.kind && refs[n-1].Seq == it.seq {
+			refs[n-1].Keys = append(refs[n-1].Keys, it.key)
+			continue
+		}
+		refs = append(refs, ManifestRef{Key: it.key, Kind: it.kind, Seq: it.seq, Keys: []string{it.key}, Parted: parted})
+	}
 	return refs, nil
 }
 
 // Merged is the latest entry per key over all of a shard's manifests.
 type Merged struct {
-	Entries   map[string]Entry
+	Entries map[string]Entry
+	// Manifests is the number of manifest objects read.
 	Manifests int
 	// StartAt is the migration's start time recorded by the batches (for
 	// age filters); zero if none recorded it.
 	StartAt time.Time
 }
 
-// Merge reads every manifest of the shard and keeps, per key, the entry
-// of the manifest applied last (see ShardManifests). Deletions stay in
-// the result, marked.
+// Merge reads the shard's whole merged view (see Reader) into memory: for
+// small shards, reports and tests. Activities stream it with Open.
+// Deletions stay in the result, marked.
 func (s *Store) Merge(ctx context.Context, shardID string) (*Merged, error) {
-	refs, err := s.ShardManifests(ctx, shardID)
+	r, err := s.Open(ctx, shardID, ReadOptions{})
 	if err != nil {
 		return nil, err
 	}
 	m := &Merged{Entries: map[string]Entry{}}
-	for _, r := range refs {
-		man, err := s.ReadManifest(ctx, r.Key)
+	for {
+		e, ok, err := r.Next()
 		if err != nil {
 			return nil, err
 		}
-		m.Manifests++
-		if m.StartAt.IsZero() && !man.StartAt.IsZero() {
-			m.StartAt = man.StartAt
+		if !ok {
+			break
 		}
-		for _, e := range man.Entries {
-			m.Entries[e.Key] = e
+		m.Entries[e.Key] = e
+	}
+	m.Manifests, m.StartAt = r.Objects(), r.StartAt()
+	return m, nil
+}
+
+// StartAt returns the migration's start time as the shard's manifests
+// record it (the first manifest, in the order of ShardManifests, that
+// records one; batches record it), reading headers only; zero if none.
+func (s *Store) StartAt(ctx context.Context, shardID string) (time.Time, error) {
+	refs, err := s.ShardManifests(ctx, shardID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, ref := range refs {
+		d, err := openObject(ctx, s.st, ref.Key)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !d.hdr.StartAt.IsZero() {
+			return d.hdr.StartAt, nil
 		}
 	}
-	return m, nil
+	return time.Time{}, nil
 }
 
 // Sorted returns the merged entries in key order.

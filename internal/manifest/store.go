@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ocimove/ocimove/internal/store"
@@ -120,13 +121,104 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return s.st.Delete(ctx, key)
 }
 
-// WriteManifest writes m at its key and returns the key.
+// WriteManifest writes m whole at its key (Key) and returns the key. The
+// entries are written in key order, the last of equal keys kept, and the
+// manifest is marked Sorted; m itself is not changed.
 func (s *Store) WriteManifest(ctx context.Context, m *Manifest) (string, error) {
 	if m.ShardID == "" {
 		return "", errors.New("manifest: the manifest has no shard id")
 	}
 	key := Key(s.root, m.ShardID, m.Kind, m.Seq)
-	return key, s.WriteJSON(ctx, key, m)
+	return key, s.WriteJSON(ctx, key, sortedCopy(m))
+}
+
+// WritePart writes m as part number part of its batch or round
+// (PartKey(RunName(m.Kind, m.Seq))), sorted as WriteManifest does, and
+// returns the key. The parts of a round must be written so that
+// consecutive parts cover consecutive key ranges: a Reader reads them one
+// after another as one sorted stream.
+func (s *Store) WritePart(ctx context.Context, m *Manifest, part int) (string, error) {
+	return s.WriteNamedPart(ctx, RunName(m.Kind, m.Seq), m, part)
+}
+
+// WriteNamedPart is WritePart for the parts of name (see PartKey), such
+// as the records of a reverse sync.
+func (s *Store) WriteNamedPart(ctx context.Context, name string, m *Manifest, part int) (string, error) {
+	if m.ShardID == "" {
+		return "", errors.New("manifest: the manifest has no shard id")
+	}
+	key := PartKey(s.root, m.ShardID, name, part)
+	c := sortedCopy(m)
+	c.Part = part
+	return key, s.WriteJSON(ctx, key, c)
+}
+
+// sortedCopy returns m with its entries in key order (the last of equal
+// keys kept), marked Sorted.
+func sortedCopy(m *Manifest) *Manifest {
+	c := *m
+	c.Sorted = true
+	if !slices.IsSortedFunc(m.Entries, func(a, b Entry) int { return strings.Compare(a.Key, b.Key) }) ||
+		hasDuplicates(m.Entries) {
+		c.Entries = sortEntries(slices.Clone(m.Entries))
+	}
+	if c.Entries == nil {
+		c.Entries = []Entry{}
+	}
+	return &c
+}
+
+func hasDuplicates(es []Entry) bool {
+	for i := 1; i < len(es); i++ {
+		if es[i].Key == es[i-1].Key {
+			return true
+		}
+	}
+	return false
+}
+
+// Parts returns the keys of the parts of name (see PartPrefix) that are
+// stored, by part number.
+func (s *Store) Parts(ctx context.Context, shardID, name string) ([]string, error) {
+	prefix := PartPrefix(s.root, shardID, name)
+	keys, err := s.ListKeys(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	type part struct {
+		key string
+		n   int
+	}
+	var ps []part
+	for _, k := range keys {
+		if n, ok := partNumber(k, prefix); ok {
+			ps = append(ps, part{k, n})
+		}
+	}
+	slices.SortFunc(ps, func(a, b part) int { return a.n - b.n })
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.key
+	}
+	return out, nil
+}
+
+// DeleteParts deletes the parts of name numbered from and above: what an
+// earlier attempt of a round wrote beyond the parts the round keeps.
+func (s *Store) DeleteParts(ctx context.Context, shardID, name string, from int) error {
+	prefix := PartPrefix(s.root, shardID, name)
+	keys, err := s.ListKeys(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if n, ok := partNumber(k, prefix); ok && n >= from {
+			if err := s.Delete(ctx, k); err != nil {
+				return fmt.Errorf("manifest: delete %s: %w", k, err)
+			}
+		}
+	}
+	return nil
 }
 
 // ReadManifest reads the manifest at key.
@@ -144,14 +236,14 @@ func (s *Store) ListKeys(ctx context.Context, prefix string) ([]string, error) {
 	var keys []string
 	after := ""
 	for {
-		page, err := s.st.List(ctx, store.ListOptions{Prefix: prefix, StartAfter: after})
+		page, err := store.NextPage(ctx, s.st, store.ListOptions{Prefix: prefix, StartAfter: after})
 		if err != nil {
 			return nil, fmt.Errorf("manifest: list %s: %w", prefix, err)
 		}
 		for _, o := range page.Objects {
 			keys = append(keys, o.Key)
 		}
-		if !page.Truncated || len(page.Objects) == 0 {
+		if !page.Truncated {
 			return keys, nil
 		}
 		after = page.Objects[len(page.Objects)-1].Key

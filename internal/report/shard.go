@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -55,8 +56,13 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 	}
 	sr.addEntries(merged.Sorted())
 
+	// The final verification of the latest freeze is the proof; an earlier
+	// freeze's refusal was repaired or superseded.
+	lastFreeze := -1
+	var finalProblems []ObjectIssue
 	for _, k := range keys {
 		base := path.Base(k)
+		freeze, isFinal := manifest.FinalVerifyFreeze(base)
 		switch {
 		case strings.HasPrefix(base, "verify-") && strings.HasSuffix(base, ".json"):
 			var rec activities.VerifyRecord
@@ -67,7 +73,11 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 			for _, p := range rec.Problems {
 				sr.Mismatches.add(ObjectIssue{Key: p.Key, Reason: p.Problem, Where: base})
 			}
-		case base == manifest.FinalVerifyName:
+		case isFinal:
+			if freeze < lastFreeze {
+				continue // the record of the latest freeze is the proof
+			}
+			lastFreeze = freeze
 			var rec activities.FinalVerifyRecord
 			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
 				return nil, err
@@ -75,16 +85,28 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 			res := rec.Result
 			sr.Verification.Final = &FinalVerify{OK: res.OK, FrozenAt: rec.FrozenAt, Objects: res.Objects,
 				Missing: res.Missing, Extra: res.Extra, Mismatched: res.Mismatched,
-				ModifiedAfterFreeze: res.ModifiedAfter, KeptDeleted: len(rec.KeptDeleted)}
+				ModifiedAfterFreeze: res.ModifiedAfter, KeptDeleted: max(len(rec.KeptDeleted), int(rec.KeptDeletedCount))}
+			finalProblems = finalProblems[:0]
 			for _, p := range rec.Problems {
-				sr.Mismatches.add(ObjectIssue{Key: p.Key, Reason: p.Problem, Where: base})
+				finalProblems = append(finalProblems, ObjectIssue{Key: p.Key, Reason: p.Problem, Where: base})
 			}
 		case base == manifest.ReverseSyncName:
-			var es []manifest.Entry
-			if err := ms.ReadJSON(ctx, k, &es); err != nil {
+			var raw json.RawMessage
+			if err := ms.ReadJSON(ctx, k, &raw); err != nil {
 				return nil, err
 			}
 			rs := &ReverseSync{}
+			if rec := (activities.ReverseSyncRecord{}); json.Unmarshal(raw, &rec) == nil {
+				// The record of the reverse sync; its entries are in parts.
+				r := rec.Result
+				rs.Objects, rs.Copied, rs.Verified, rs.Failed = r.Copied+r.Failed+r.Deleted, r.Copied, r.Verified, r.Failed
+				sr.ReverseSync = rs
+				continue
+			}
+			var es []manifest.Entry // written whole by older versions
+			if err := json.Unmarshal(raw, &es); err != nil {
+				return nil, fmt.Errorf("report: decode %s: %w", k, err)
+			}
 			for _, e := range es {
 				rs.Objects++
 				switch {
@@ -105,8 +127,9 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 			}
 			p := &Purge{}
 			for _, c := range rec.Copies {
-				pc := PurgedCopy{Name: c.Name, Store: c.Store}
-				for _, d := range c.Deleted {
+				pc := PurgedCopy{Name: c.Name, Store: c.Store, Objects: c.Objects, Versions: c.Versions, DeleteMarkers: c.DeleteMarkers}
+				p.Total += c.Objects + c.Versions + c.DeleteMarkers
+				for _, d := range c.Deleted { // listed in the record by older versions
 					switch {
 					case d.DeleteMarker:
 						pc.DeleteMarkers++
@@ -121,6 +144,9 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 			}
 			sr.Purge = p
 		}
+	}
+	for _, p := range finalProblems {
+		sr.Mismatches.add(p)
 	}
 	slices.SortFunc(sr.Verification.Runs, func(a, b VerifyRun) int { return strings.Compare(a.Mode, b.Mode) })
 

@@ -237,7 +237,9 @@ func (d *deltaRound) chunk(ctx context.Context, items []deltaItem, last string) 
 
 // deleted handles an entry whose source object is no longer listed: per
 // the delete policy its destination object is removed or kept, and the
-// returned record says which.
+// returned record says which. An object this migration did not write (the
+// application's, or another migration's) is never deleted: it is kept,
+// and the record says why.
 func (d *deltaRound) deleted(ctx context.Context, e manifest.Entry) (manifest.Entry, error) {
 	rec := e
 	rec.Deleted, rec.BytesSent, rec.Duration = manifest.DeletedRemoved, 0, 0
@@ -248,7 +250,19 @@ func (d *deltaRound) deleted(ctx context.Context, e manifest.Entry) (manifest.En
 		rec.Deleted = manifest.DeletedKept
 		return rec, nil
 	}
-	if err := d.s.stores.Destination.Delete(ctx, e.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
+	dst := d.s.stores.Destination
+	info, err := dst.Head(ctx, e.Key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return rec, nil
+	case err != nil:
+		return manifest.Entry{}, fmt.Errorf("delta: head %q at the destination: %w", e.Key, err)
+	case !store.WrittenBy(info, d.s.plan.ID):
+		rec.Deleted = manifest.DeletedKept
+		rec.Error = fmt.Sprintf("deleted at the source; the destination object was not written by migration %s, so it is kept", d.s.plan.ID)
+		return rec, nil
+	}
+	if err := dst.Delete(ctx, e.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return manifest.Entry{}, fmt.Errorf("delta: delete %q at the destination: %w", e.Key, err)
 	}
 	return rec, nil

@@ -73,7 +73,7 @@ func (a *app) operatorCommand(spec operatorSpec) *cobra.Command {
 			if spec.shardArg {
 				shard = args[1]
 			}
-			req := workflows.OperatorRequest{Actor: actor, Reason: reason}
+			req := a.request(actor, reason)
 			return a.operate(cmd.Context(), spec.update, args[0], shard, req, req)
 		},
 	}
@@ -85,6 +85,13 @@ func (a *app) operatorCommand(spec operatorSpec) *cobra.Command {
 	}
 	a.actionFlags(cmd, &reason)
 	return cmd
+}
+
+// request is an operator request: who says they act (--as or the OS
+// user), why, and the identity the Temporal connection carries (client
+// certificate subject, API key id), recorded beside them.
+func (a *app) request(actor, reason string) workflows.OperatorRequest {
+	return workflows.OperatorRequest{Actor: actor, Reason: reason, Identity: a.connIdentity()}
 }
 
 // actionFlags adds --reason and --as.
@@ -204,13 +211,16 @@ Shards already cut over stay cut over (roll them back first if needed).`,
 			if !m.running() {
 				return failedf("cancel: migration %s has ended (workflow %s); nothing to cancel", m.ID, statusName(m.Status))
 			}
-			ns, _, _ := a.conn.options("", nil)
+			who := actor
+			if id := a.connIdentity(); id != "" {
+				who += " [" + id + "]"
+			}
 			_, err = c.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
-				Namespace:         ns.Namespace,
+				Namespace:         a.namespace(),
 				WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: m.WorkflowID},
 				Identity:          a.identity(),
 				RequestId:         uuid.NewString(),
-				Reason:            fmt.Sprintf("%s: %s", actor, reason),
+				Reason:            fmt.Sprintf("%s: %s", who, reason),
 			})
 			if err != nil {
 				return a.temporalError(fmt.Errorf("cancel migration %s: %w", m.ID, err))

@@ -59,7 +59,7 @@ func (a *apiKeyAuth) GetClaims(info *authorization.AuthInfo) (*authorization.Cla
 		token = info.AuthToken
 	}
 	if token == "" {
-		return &authorization.Claims{Extensions: denial{"no API key: send it as Authorization: Bearer <key> (TEMPORAL_API_KEY or --api-key)"}}, nil
+		return &authorization.Claims{Extensions: denial{"no API key was sent (Authorization: Bearer <key>)"}}, nil
 	}
 	scheme, key, ok := strings.Cut(token, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {

@@ -52,7 +52,7 @@ func (c *Conn) explain(err error) error {
 			"give an API key the namespace accepts with TEMPORAL_API_KEY (or --api-key), or a client certificate with --tls-cert-path and --tls-key-path "+
 			"(TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH), or a --profile that has them", c, refusal(err))}
 	}
-	return &Error{Kind: Unreachable, err: fmt.Errorf("cannot reach Temporal at %s within %s: %w\n%s", c, c.Timeout, err, hint(err))}
+	return &Error{Kind: Unreachable, err: fmt.Errorf("cannot reach Temporal at %s within %s: %w\n%s", c, c.Timeout, err, c.hint(err))}
 }
 
 // isAuthError reports a refusal the SDK wrapped without its gRPC status.
@@ -71,16 +71,20 @@ func refusal(err error) string {
 }
 
 // hint says what to set for a transport error.
-func hint(err error) string {
+func (c *Conn) hint(err error) string {
 	msg := err.Error()
+	closed := strings.Contains(msg, "server preface") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF") ||
+		strings.Contains(msg, "broken pipe")
 	switch {
-	case strings.Contains(msg, "certificate required") || strings.Contains(msg, "bad certificate"):
+	case strings.Contains(msg, "certificate required"), c.TLS && !c.ClientCert && closed:
 		return "The server requires a client certificate it trusts: set --tls-cert-path and --tls-key-path (TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH)."
+	case strings.Contains(msg, "bad certificate") || strings.Contains(msg, "unknown certificate authority"), c.TLS && closed:
+		return "The server closed the TLS connection: it may not trust the client certificate given by --tls-cert-path (TEMPORAL_TLS_CLIENT_CERT_PATH); use one its CA signed."
 	case strings.Contains(msg, "unknown authority") || strings.Contains(msg, "x509:"):
 		return "The server's certificate is not trusted or does not match: set its CA with --tls-ca-path (TEMPORAL_TLS_SERVER_CA_CERT_PATH) or the name it holds with --tls-server-name."
 	case strings.Contains(msg, "first record does not look like a TLS handshake"):
 		return "The server does not speak TLS: turn TLS off with --tls=false (TEMPORAL_TLS=false), or check the address."
-	case strings.Contains(msg, "server preface") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF"):
+	case !c.TLS && closed:
 		return "The server may require TLS: turn it on with --tls (TEMPORAL_TLS=true), and give its CA with --tls-ca-path."
 	}
 	return "Is the server running? Set the address with --address or TEMPORAL_ADDRESS, the namespace with --namespace or TEMPORAL_NAMESPACE, " +

@@ -224,7 +224,7 @@ func (f *connFixture) operatorIdentity(t *testing.T, way connWay, queue, secret 
 	s := clitest.Starter{T: t, Conn: append(append([]string(nil), way.args...), "--task-queue", queue)}
 	s.OK("start", f.planPath)
 	r := s.OK("pause", f.planID, "--reason", "audit check", "--as", "alice")
-	require.Contains(t, r.Stdout, "alice")
+	require.Contains(t, r.Stdout, "Recorded: alice [")
 
 	c := adminClient(t, way)
 	defer c.Close()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 )
 
 // app is what every subcommand shares: the connection flags, the
@@ -134,6 +135,15 @@ func (a *app) namespace() string {
 		return DefaultNamespace
 	}
 	return c.Namespace
+}
+
+// dataConverter decodes payloads read from history: the connection's,
+// with the payload codec when one is configured.
+func (a *app) dataConverter() converter.DataConverter {
+	if c, err := a.conn.conn(); err == nil && c.Options.DataConverter != nil {
+		return c.Options.DataConverter
+	}
+	return converter.GetDefaultDataConverter()
 }
 
 // connIdentity is who the Temporal connection's credentials say the

@@ -47,7 +47,7 @@ func (c *Codec) Handler(opts HandlerOptions) http.Handler {
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Credentials", "true")
 			h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization, Authorization-Extras")
 			h.Set("Access-Control-Max-Age", "600")
 			h.Add("Vary", "Origin")
 		}

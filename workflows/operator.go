@@ -12,17 +12,21 @@ const SystemActor = "workflow"
 
 // OperatorRequest is the argument of every operator Update and signal: who
 // asks and why. Both are recorded in history (as the Update's argument)
-// and in the shard's transitions.
+// and in the shard's transitions. Actor is who the operator says they are;
+// Identity, when set, is who the operator's Temporal connection
+// authenticates as (the client certificate's subject, an API key's
+// fingerprint; never a secret), recorded beside it in history.
 type OperatorRequest struct {
-	Actor  string `json:"actor"`
-	Reason string `json:"reason"`
+	Actor    string `json:"actor"`
+	Reason   string `json:"reason"`
+	Identity string `json:"identity,omitempty"`
 }
 
 // check rejects a request without an actor or a reason.
 func (r OperatorRequest) check() error {
 	switch {
 	case r.Actor == "":
-		return errors.New("the request names no actor; say who asks (for example --actor alice)")
+		return errors.New("the request names no actor; say who asks (for example --as alice)")
 	case r.Reason == "":
 		return errors.New("the request gives no reason; say why (for example --reason 'ticket OPS-12')")
 	}

@@ -12,7 +12,15 @@
 //
 //	devserver --db FILE [--port 7233] [--namespace default] [--host 127.0.0.1]
 //	          [--log-level warn] [--log-file FILE] [--metrics-port 0] [--ui-port 0]
-//	          [--dynamic-config KEY=JSON ...]
+//	          [--ui-codec-endpoint URL] [--dynamic-config KEY=JSON ...]
+//	          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE [--require-client-cert]]
+//	           [--api-key-file FILE]]
+//
+// With --tls-cert and --tls-key the frontend serves TLS only; with
+// --require-client-cert it also requires a client certificate signed by a CA
+// of --tls-client-ca (mTLS); with --api-key-file (one key per line, or the
+// keys in OCIMOVE_DEVSERVER_API_KEYS) every call must carry one of the keys
+// as "Authorization: Bearer <key>".
 package main
 
 import (
@@ -56,7 +64,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "devserver: namespace %q ready in %s (db %q)\n", srv.Namespace(), time.Since(began).Round(time.Millisecond), cfg.DBPath)
+	security := "plain"
+	switch {
+	case cfg.RequireClientCert && len(cfg.APIKeys) > 0:
+		security = "mTLS and API keys"
+	case cfg.RequireClientCert:
+		security = "mTLS"
+	case len(cfg.APIKeys) > 0:
+		security = fmt.Sprintf("TLS and %d API key(s)", len(cfg.APIKeys))
+	case srv.TLS():
+		security = "TLS"
+	}
+	fmt.Fprintf(stderr, "devserver: namespace %q ready in %s (db %q, %s)\n", srv.Namespace(), time.Since(began).Round(time.Millisecond), cfg.DBPath, security)
 	if ui := srv.UIAddress(); ui != "" {
 		fmt.Fprintf(stderr, "devserver: Web UI at %s\n", ui)
 	}
@@ -72,6 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (devserver.Config, time.Duratio
 	var cfg devserver.Config
 	var dynamic []string
 	var startTimeout time.Duration
+	var apiKeyFile string
 
 	fs := flag.NewFlagSet("devserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -83,6 +103,12 @@ func parseFlags(args []string, stderr io.Writer) (devserver.Config, time.Duratio
 	fs.StringVar(&cfg.LogFile, "log-file", "", `file the server logs to ("" = standard error)`)
 	fs.IntVar(&cfg.MetricsPort, "metrics-port", 0, "serve Prometheus metrics on this port (0 = none)")
 	fs.IntVar(&cfg.UIPort, "ui-port", 0, "serve the Temporal Web UI on this port (0 = none)")
+	fs.StringVar(&cfg.UICodecEndpoint, "ui-codec-endpoint", "", "codec server the Web UI decodes payloads with, e.g. a worker's http://127.0.0.1:9464/codec")
+	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "frontend certificate (PEM); with --tls-key, serve TLS only")
+	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "frontend private key (PEM)")
+	fs.StringVar(&cfg.TLSClientCAFile, "tls-client-ca", "", "CA bundle (PEM) of the accepted client certificates")
+	fs.BoolVar(&cfg.RequireClientCert, "require-client-cert", false, "refuse connections without a client certificate signed by --tls-client-ca (mTLS)")
+	fs.StringVar(&apiKeyFile, "api-key-file", "", "file of accepted API keys, one per line ('#' comments); or the keys, comma-separated, in "+apiKeysEnv)
 	fs.DurationVar(&startTimeout, "start-timeout", 2*time.Minute, "give up if the server is not ready within this time")
 	fs.Func("dynamic-config", "server dynamic config value as KEY=JSON, repeatable (e.g. limit.historyCount.suggestContinueAsNew=200)", func(s string) error {
 		dynamic = append(dynamic, s)
@@ -102,7 +128,42 @@ func parseFlags(args []string, stderr io.Writer) (devserver.Config, time.Duratio
 		return cfg, 0, err
 	}
 	cfg.DynamicConfig = dc
+	if cfg.APIKeys, err = apiKeys(apiKeyFile); err != nil {
+		return cfg, 0, err
+	}
 	return cfg, startTimeout, nil
+}
+
+// apiKeysEnv holds accepted API keys, comma-separated.
+const apiKeysEnv = "OCIMOVE_DEVSERVER_API_KEYS"
+
+// apiKeys reads the accepted API keys from file, else from apiKeysEnv.
+// Errors never quote a key.
+func apiKeys(file string) ([]string, error) {
+	text, sep := os.Getenv(apiKeysEnv), ","
+	if file != "" {
+		if text != "" {
+			return nil, fmt.Errorf("both --api-key-file and %s are set; keep one", apiKeysEnv)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--api-key-file: %w", err)
+		}
+		text, sep = string(b), "\n"
+	}
+	var keys []string
+	for _, line := range strings.Split(text, sep) {
+		if i := strings.IndexByte(line, '#'); i >= 0 && sep == "\n" {
+			line = line[:i]
+		}
+		if k := strings.TrimSpace(line); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	if file != "" && len(keys) == 0 {
+		return nil, fmt.Errorf("--api-key-file %s holds no key", file)
+	}
+	return keys, nil
 }
 
 // parseDynamicConfig turns KEY=JSON pairs into a map.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,4 +114,32 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("run did not return within 60s of cancel")
 	}
+}
+
+func TestParseFlagsSecurity(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	require.NoError(t, os.WriteFile(keys, []byte("# ops\nkey-one\n\n  key-two  # worker\n"), 0o600))
+	cfg, _, err := parseFlags([]string{"--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-client-ca", "ca.pem",
+		"--require-client-cert", "--api-key-file", keys, "--ui-codec-endpoint", "http://127.0.0.1:9464/codec"}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "c.pem", cfg.TLSCertFile)
+	require.Equal(t, "k.pem", cfg.TLSKeyFile)
+	require.Equal(t, "ca.pem", cfg.TLSClientCAFile)
+	require.True(t, cfg.RequireClientCert)
+	require.Equal(t, []string{"key-one", "key-two"}, cfg.APIKeys)
+	require.Equal(t, "http://127.0.0.1:9464/codec", cfg.UICodecEndpoint)
+
+	t.Setenv(apiKeysEnv, "a, b")
+	cfg, _, err = parseFlags(nil, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "b"}, cfg.APIKeys)
+	_, _, err = parseFlags([]string{"--api-key-file", keys}, io.Discard)
+	require.ErrorContains(t, err, "keep one")
+
+	t.Setenv(apiKeysEnv, "")
+	empty := filepath.Join(dir, "empty")
+	require.NoError(t, os.WriteFile(empty, []byte("# none\n"), 0o600))
+	_, _, err = parseFlags([]string{"--api-key-file", empty}, io.Discard)
+	require.ErrorContains(t, err, "holds no key")
 }

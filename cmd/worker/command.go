@@ -4,25 +4,26 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ocimove/ocimove/internal/temporalconn"
 )
 
 // options are the worker's flags. Each can also be set by the environment
-// variable named in its help; the Temporal ones use the Temporal CLI's
-// names.
+// variable named in its help; the Temporal connection's are the Temporal
+// CLI's, the same as the starter's (see temporalconn).
 type options struct {
-	address       string
-	namespace     string
-	taskQueue     string
-	tlsCert       string
-	tlsKey        string
-	tlsCA         string
-	tlsServerName string
-	apiKeyEnv     string
-	plans         []string
-	httpAddr      string
+	conn      temporalconn.Flags
+	taskQueue string
+	plans     []string
+	httpAddr  string
+	// codecOrigins may call the /codec endpoint from a browser (CORS);
+	// codecTokenFile holds the bearer token it requires.
+	codecOrigins   []string
+	codecTokenFile string
 
 	poolBytes       int64
 	partSize        int64
@@ -53,6 +54,16 @@ func env(name, def string) string {
 	return def
 }
 
+func envList(name string) []string {
+	var out []string
+	for _, v := range strings.Split(os.Getenv(name), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func envInt(name string, def int64) int64 {
 	if v, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
 		return v
@@ -73,16 +84,13 @@ func newCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.address, "address", env("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (TEMPORAL_ADDRESS)")
-	f.StringVar(&o.namespace, "namespace", env("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (TEMPORAL_NAMESPACE)")
+	o.conn.ConnectTimeout = 15 * time.Second
+	o.conn.Register(f)
 	f.StringVar(&o.taskQueue, "task-queue", env("OCIMOVE_TASK_QUEUE", "ocimove"), "task queue (OCIMOVE_TASK_QUEUE)")
-	f.StringVar(&o.tlsCert, "tls-cert-path", env("TEMPORAL_TLS_CLIENT_CERT_PATH", ""), "client certificate for mTLS (TEMPORAL_TLS_CLIENT_CERT_PATH)")
-	f.StringVar(&o.tlsKey, "tls-key-path", env("TEMPORAL_TLS_CLIENT_KEY_PATH", ""), "client key for mTLS (TEMPORAL_TLS_CLIENT_KEY_PATH)")
-	f.StringVar(&o.tlsCA, "tls-ca-path", env("TEMPORAL_TLS_SERVER_CA_CERT_PATH", ""), "CA bundle of the server (TEMPORAL_TLS_SERVER_CA_CERT_PATH)")
-	f.StringVar(&o.tlsServerName, "tls-server-name", env("TEMPORAL_TLS_SERVER_NAME", ""), "server name to verify (TEMPORAL_TLS_SERVER_NAME)")
-	f.StringVar(&o.apiKeyEnv, "api-key-env", "TEMPORAL_API_KEY", "name of the environment variable holding a Temporal Cloud API key")
 	f.StringArrayVar(&o.plans, "plan", nil, "plan file (YAML or JSON) this worker serves; repeat for several")
-	f.StringVar(&o.httpAddr, "http-addr", env("OCIMOVE_HTTP_ADDR", "127.0.0.1:9464"), "address for /metrics, /healthz and /readyz (OCIMOVE_HTTP_ADDR); empty disables")
+	f.StringVar(&o.httpAddr, "http-addr", env("OCIMOVE_HTTP_ADDR", "127.0.0.1:9464"), "address for /metrics, /healthz, /readyz and, with a codec key, the /codec endpoint (OCIMOVE_HTTP_ADDR); empty disables")
+	f.StringSliceVar(&o.codecOrigins, "codec-cors-origin", envList("OCIMOVE_CODEC_CORS_ORIGINS"), "browser origin allowed to call /codec, such as the Web UI's http://127.0.0.1:8233; repeat or comma-separate (OCIMOVE_CODEC_CORS_ORIGINS)")
+	f.StringVar(&o.codecTokenFile, "codec-token-file", env("OCIMOVE_CODEC_TOKEN_FILE", ""), "file holding the bearer token /codec requires (OCIMOVE_CODEC_TOKEN_FILE; or the token itself in OCIMOVE_CODEC_TOKEN); none: no token asked")
 	f.Int64Var(&o.poolBytes, "pool-bytes", envInt("OCIMOVE_POOL_BYTES", 512<<20), "bytes of part buffers shared by all transfers (OCIMOVE_POOL_BYTES)")
 	f.Int64Var(&o.partSize, "part-size", envInt("OCIMOVE_PART_SIZE", 16<<20), "multipart part size in bytes (OCIMOVE_PART_SIZE)")
 	f.IntVar(&o.concurrency, "concurrency", int(envInt("OCIMOVE_CONCURRENCY", 16)), "objects in flight per batch (OCIMOVE_CONCURRENCY)")

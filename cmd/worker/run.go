@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
@@ -27,6 +24,7 @@ import (
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/metrics"
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/temporalconn"
 	"github.com/ocimove/ocimove/workflows"
 )
 
@@ -43,15 +41,21 @@ func run(ctx context.Context, o options) error {
 		}
 		plans = append(plans, p)
 	}
-	copts, err := clientOptions(o, log)
+	conn, err := o.conn.Resolve()
 	if err != nil {
 		return usageError{err}
 	}
-	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	c, err := client.DialContext(dctx, copts)
-	cancel()
+	codecHandler, err := codecEndpoint(conn, o)
 	if err != nil {
-		return fmt.Errorf("cannot reach Temporal at %s (namespace %s): %w; check --address/TEMPORAL_ADDRESS and that the server is running", o.address, o.namespace, err)
+		return usageError{err}
+	}
+	conn.Options.Logger = tlog.NewStructuredLogger(log)
+	c, err := conn.Dial(ctx)
+	if err != nil {
+		if k := temporalconn.KindOf(err); k == temporalconn.Config || k == temporalconn.UnknownNamespace {
+			return usageError{err}
+		}
+		return err
 	}
 	defer c.Close()
 
@@ -89,7 +93,7 @@ func run(ctx context.Context, o options) error {
 
 	var ready atomic.Bool
 	if o.httpAddr != "" {
-		srv, err := serveHTTP(o.httpAddr, reg, &ready, log)
+		srv, err := serveHTTP(o.httpAddr, reg, &ready, codecHandler, log)
 		if err != nil {
 			return err
 		}
@@ -99,7 +103,7 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("start worker on task queue %s: %w", o.taskQueue, err)
 	}
 	ready.Store(true)
-	log.Info("worker started", "address", o.address, "namespace", o.namespace, "taskQueue", o.taskQueue,
+	log.Info("worker started", "temporal", conn.String(), "taskQueue", o.taskQueue,
 		"poolBytes", o.poolBytes, "plans", len(o.plans))
 	fmt.Println("READY")
 
@@ -127,48 +131,14 @@ func newLogger(level string) *slog.Logger {
 	return log
 }
 
-// clientOptions builds the Temporal connection: TLS when a CA, a client
-// certificate or an API key is configured; the API key is read from the
-// environment variable named by --api-key-env and never logged.
-func clientOptions(o options, log *slog.Logger) (client.Options, error) {
-	opts := client.Options{HostPort: o.address, Namespace: o.namespace, Logger: tlog.NewStructuredLogger(log)}
-	apiKey := os.Getenv(o.apiKeyEnv)
-	if o.tlsCert == "" && o.tlsCA == "" && apiKey == "" {
-		return opts, nil
-	}
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: o.tlsServerName}
-	if o.tlsCA != "" {
-		pem, err := os.ReadFile(o.tlsCA)
-		if err != nil {
-			return opts, fmt.Errorf("read --tls-ca-path: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return opts, fmt.Errorf("--tls-ca-path %s holds no PEM certificate", o.tlsCA)
-		}
-		tc.RootCAs = pool
-	}
-	if (o.tlsCert == "") != (o.tlsKey == "") {
-		return opts, errors.New("set both --tls-cert-path and --tls-key-path, or neither")
-	}
-	if o.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
-		if err != nil {
-			return opts, fmt.Errorf("load client certificate: %w", err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
-	}
-	opts.ConnectionOptions.TLS = tc
-	if apiKey != "" {
-		opts.Credentials = client.NewAPIKeyStaticCredentials(apiKey)
-	}
-	return opts, nil
-}
-
-// serveHTTP serves /metrics from reg, /healthz (the process is up) and
-// /readyz (the worker is polling).
-func serveHTTP(addr string, reg *prometheus.Registry, ready *atomic.Bool, log *slog.Logger) (*http.Server, error) {
+// serveHTTP serves /metrics from reg, /healthz (the process is up),
+// /readyz (the worker is polling) and, when codec is not nil, the codec
+// server at /codec/encode and /codec/decode.
+func serveHTTP(addr string, reg *prometheus.Registry, ready *atomic.Bool, codec http.Handler, log *slog.Logger) (*http.Server, error) {
 	mux := http.NewServeMux()
+	if codec != nil {
+		mux.Handle("/codec/", codec)
+	}
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {

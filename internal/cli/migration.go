@@ -10,7 +10,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/workflows"
@@ -74,7 +73,7 @@ func (a *app) migration(ctx context.Context, c client.Client, id string) (*migra
 	if attrs == nil {
 		return nil, failedf("migration %s: the first event of run %s is %s, not its start", id, m.RunID, ev.GetEventType())
 	}
-	if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), &m.Input); err != nil {
+	if err := a.dataConverter().FromPayloads(attrs.GetInput(), &m.Input); err != nil {
 		return nil, failedf("migration %s: decode its input: %v", id, err)
 	}
 	if m.Shards, err = shardList(m.Input); err != nil {

@@ -73,7 +73,7 @@ func (a *app) operatorCommand(spec operatorSpec) *cobra.Command {
 			if spec.shardArg {
 				shard = args[1]
 			}
-			req := workflows.OperatorRequest{Actor: actor, Reason: reason}
+			req := a.request(actor, reason)
 			return a.operate(cmd.Context(), spec.update, args[0], shard, req, req)
 		},
 	}
@@ -85,6 +85,21 @@ func (a *app) operatorCommand(spec operatorSpec) *cobra.Command {
 	}
 	a.actionFlags(cmd, &reason)
 	return cmd
+}
+
+// request is an operator request: who says they act (--as or the OS
+// user), why, and the identity the Temporal connection carries (client
+// certificate subject, API key id), recorded beside them.
+func (a *app) request(actor, reason string) workflows.OperatorRequest {
+	return workflows.OperatorRequest{Actor: actor, Reason: reason, Identity: a.connIdentity()}
+}
+
+// who names a request's actor and, in brackets, its connection identity.
+func who(req workflows.OperatorRequest) string {
+	if req.Identity == "" {
+		return req.Actor
+	}
+	return req.Actor + " [" + req.Identity + "]"
 }
 
 // actionFlags adds --reason and --as.
@@ -127,13 +142,13 @@ func (a *app) operate(ctx context.Context, update, migrationID, shardArg string,
 		if shardArg != "" {
 			var st workflows.ShardStatus
 			if err = h.Get(ctx, &st); err == nil {
-				fmt.Fprintf(a.out, "%s: accepted for %s; it is now %s. Recorded: %s, %q.\n", update, target, stateText(st), req.Actor, req.Reason)
+				fmt.Fprintf(a.out, "%s: accepted for %s; it is now %s. Recorded: %s, %q.\n", update, target, stateText(st), who(req), req.Reason)
 				return nil
 			}
 		} else {
 			var st workflows.MigrationStatus
 			if err = h.Get(ctx, &st); err == nil {
-				fmt.Fprintf(a.out, "%s: accepted for %s; it is now %s (%s). Recorded: %s, %q.\n", update, target, st.State, byStateText(st.ByState), req.Actor, req.Reason)
+				fmt.Fprintf(a.out, "%s: accepted for %s; it is now %s (%s). Recorded: %s, %q.\n", update, target, st.State, byStateText(st.ByState), who(req), req.Reason)
 				return nil
 			}
 		}
@@ -204,13 +219,12 @@ Shards already cut over stay cut over (roll them back first if needed).`,
 			if !m.running() {
 				return failedf("cancel: migration %s has ended (workflow %s); nothing to cancel", m.ID, statusName(m.Status))
 			}
-			ns, _, _ := a.conn.options("", nil)
 			_, err = c.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
-				Namespace:         ns.Namespace,
+				Namespace:         a.namespace(),
 				WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: m.WorkflowID},
 				Identity:          a.identity(),
 				RequestId:         uuid.NewString(),
-				Reason:            fmt.Sprintf("%s: %s", actor, reason),
+				Reason:            fmt.Sprintf("%s: %s", who(a.request(actor, reason)), reason),
 			})
 			if err != nil {
 				return a.temporalError(fmt.Errorf("cancel migration %s: %w", m.ID, err))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 )
 
 // app is what every subcommand shares: the connection flags, the
@@ -115,17 +116,44 @@ func (a *app) identity() string {
 
 // dial connects to Temporal (see connFlags.dial).
 func (a *app) dial(ctx context.Context) (client.Client, error) {
-	c, _, err := a.conn.dial(ctx, a.identity(), a.errOut)
-	return c, err
+	return a.conn.dial(ctx, a.identity(), a.errOut)
 }
 
 // where names the Temporal connection for messages.
 func (a *app) where() string {
-	_, w, err := a.conn.options("", io.Discard)
+	c, err := a.conn.conn()
 	if err != nil {
 		return "Temporal"
 	}
-	return w
+	return c.String()
+}
+
+// namespace is the connection's namespace.
+func (a *app) namespace() string {
+	c, err := a.conn.conn()
+	if err != nil {
+		return DefaultNamespace
+	}
+	return c.Namespace
+}
+
+// dataConverter decodes payloads read from history: the connection's,
+// with the payload codec when one is configured.
+func (a *app) dataConverter() converter.DataConverter {
+	if c, err := a.conn.conn(); err == nil && c.Options.DataConverter != nil {
+		return c.Options.DataConverter
+	}
+	return converter.GetDefaultDataConverter()
+}
+
+// connIdentity is who the Temporal connection's credentials say the
+// operator is (client certificate subject, API key id), for audit records.
+func (a *app) connIdentity() string {
+	c, err := a.conn.conn()
+	if err != nil {
+		return ""
+	}
+	return c.Identity
 }
 
 var errNoReason = errors.New("--reason is required: say why (it is recorded with your name in the migration's history)")

@@ -40,7 +40,7 @@ func (a *app) tuneCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			req := workflows.OperatorRequest{Actor: actor, Reason: reason}
+			req := a.request(actor, reason)
 			ctx := cmd.Context()
 			if rates {
 				arg := workflows.RateLimitsRequest{OperatorRequest: req, BytesPerSecond: bytesPS, RequestsPerSecond: requests}

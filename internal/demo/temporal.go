@@ -23,7 +23,9 @@ import (
 
 // startTemporal starts the embedded Temporal server persisted in dir's
 // temporal.db, on the port of the previous run when it is free, and a
-// client whose logs go to log.
+// client whose logs go to log; with a codec key in the environment
+// (OCIMOVE_CODEC_KEY, OCIMOVE_CODEC_KEY_FILE) the client seals every
+// payload and the Web UI decodes them through the demo's codec server.
 func startTemporal(ctx context.Context, dir string, st *State, log *slog.Logger) (*devserver.Server, client.Client, error) {
 	port := 0
 	if st.TemporalAddr != "" {
@@ -33,17 +35,27 @@ func startTemporal(ctx context.Context, dir string, st *State, log *slog.Logger)
 			port, _ = strconv.Atoi(p)
 		}
 	}
+	ui := uiPort()
+	cdc, codecEndpoint, err := startCodec(ctx, ui, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: payload codec: %w", err)
+	}
 	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	srv, err := devserver.Start(sctx, devserver.Config{DBPath: filepath.Join(dir, temporalDB), LogFile: filepath.Join(dir, temporalLog),
-		Port: port, UIPort: uiPort()})
+		Port: port, UIPort: ui, UICodecEndpoint: codecEndpoint})
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: start the embedded Temporal server: %w", err)
 	}
 	st.TemporalAddr = srv.Address()
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	c, err := client.DialContext(dctx, client.Options{HostPort: srv.Address(), Namespace: srv.Namespace(), Logger: tlog.NewStructuredLogger(log)})
+	opts := client.Options{HostPort: srv.Address(), Namespace: srv.Namespace(), Logger: tlog.NewStructuredLogger(log)}
+	if cdc != nil {
+		// The worker in this process and the demo's reads share this client.
+		opts.DataConverter, opts.FailureConverter = cdc.DataConverter(), cdc.FailureConverter()
+	}
+	c, err := client.DialContext(dctx, opts)
 	if err != nil {
 		_ = srv.Stop()
 		return nil, nil, fmt.Errorf("demo: connect to the embedded Temporal server at %s: %w", srv.Address(), err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,7 +46,30 @@ type Config struct {
 	// example "limit.historyCount.suggestContinueAsNew": 200. They are applied
 	// on top of this package's defaults (see defaultDynamicConfig).
 	DynamicConfig map[string]any
+
+	// TLSCertFile and TLSKeyFile are the frontend's certificate (PEM, the
+	// leaf first, then any intermediates) and private key. Setting both
+	// serves the frontend, gRPC and HTTP API, over TLS only.
+	TLSCertFile, TLSKeyFile string
+	// TLSClientCAFile is a PEM bundle of the CAs whose client certificates
+	// the frontend accepts. Needs TLS.
+	TLSClientCAFile string
+	// RequireClientCert refuses, in the TLS handshake, every connection
+	// without a client certificate signed by a CA of TLSClientCAFile (mTLS).
+	RequireClientCert bool
+	// APIKeys, when not empty, are the API keys the frontend accepts: every
+	// call but the health checks must carry "Authorization: Bearer <key>"
+	// with one of them, and is refused (PermissionDenied, with the reason)
+	// otherwise. Needs TLS, so that keys never cross the wire in clear.
+	APIKeys []string
+	// UICodecEndpoint is the codec server the Web UI calls to decode
+	// payloads, for example a worker's http://127.0.0.1:9464/codec. Needs
+	// UIPort.
+	UICodecEndpoint string
 }
+
+// tlsEnabled reports whether the frontend serves TLS.
+func (cfg Config) tlsEnabled() bool { return cfg.TLSCertFile != "" }
 
 // logLevels are the accepted values of Config.LogLevel.
 var logLevels = map[string]bool{"debug": true, "info": true, "warn": true, "error": true, "off": true}
@@ -103,5 +127,40 @@ func (cfg Config) withDefaults() (Config, error) {
 		}
 	}
 
+	errs = append(errs, cfg.checkSecurity()...)
 	return cfg, errors.Join(errs...)
+}
+
+// checkSecurity checks the TLS, API key and codec endpoint settings.
+func (cfg Config) checkSecurity() []error {
+	var errs []error
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		errs = append(errs, errors.New("devserver: set both TLSCertFile and TLSKeyFile, or neither"))
+	}
+	if !cfg.tlsEnabled() {
+		if cfg.TLSClientCAFile != "" || cfg.RequireClientCert {
+			errs = append(errs, errors.New("devserver: TLSClientCAFile and RequireClientCert need TLS: set TLSCertFile and TLSKeyFile"))
+		}
+		if len(cfg.APIKeys) > 0 {
+			errs = append(errs, errors.New("devserver: APIKeys need TLS, so that keys never cross the wire in clear: set TLSCertFile and TLSKeyFile"))
+		}
+	}
+	if cfg.RequireClientCert && cfg.TLSClientCAFile == "" {
+		errs = append(errs, errors.New("devserver: RequireClientCert needs TLSClientCAFile, the CAs of the accepted client certificates"))
+	}
+	for i, k := range cfg.APIKeys {
+		if strings.TrimSpace(k) == "" || strings.ContainsAny(k, " \t\r\n") {
+			errs = append(errs, fmt.Errorf("devserver: API key %d is empty or holds white space", i+1))
+		}
+	}
+	if cfg.UICodecEndpoint != "" {
+		u, err := url.Parse(cfg.UICodecEndpoint)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			errs = append(errs, fmt.Errorf("devserver: UICodecEndpoint %q is not an http(s) URL", cfg.UICodecEndpoint))
+		case cfg.UIPort == 0:
+			errs = append(errs, errors.New("devserver: UICodecEndpoint configures the Web UI: set UIPort too"))
+		}
+	}
+	return errs
 }

@@ -31,10 +31,14 @@ const (
 // product search attribute is registered and usable in a query.
 func (s *Server) waitReady(ctx context.Context) error {
 	ns := s.cfg.Namespace
+	conn, err := s.internalClientOptions()
+	if err != nil {
+		return err
+	}
 	var c client.Client
-	err := retry(ctx, "connecting to the frontend at "+s.addr, func(ctx context.Context) error {
+	err = retry(ctx, "connecting to the frontend at "+s.addr, func(ctx context.Context) error {
 		var err error
-		c, err = client.DialContext(ctx, client.Options{HostPort: s.addr, Namespace: ns, Logger: s.logs.client})
+		c, err = client.DialContext(ctx, client.Options{HostPort: s.addr, Namespace: ns, Logger: s.logs.client, ConnectionOptions: conn})
 		return err
 	})
 	if err != nil {

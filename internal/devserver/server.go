@@ -10,6 +10,7 @@ import (
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/temporal"
@@ -27,6 +28,7 @@ type Server struct {
 	logs     *logSink
 	lock     *dbLock
 	ui       *uiserver.Server
+	sec      *security // nil without TLS
 
 	stopOnce sync.Once
 	stopErr  error
@@ -93,15 +95,16 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 
-	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
+	sec, err := newSecurity(cfg)
 	if err != nil {
-		return fmt.Errorf("devserver: creating the authorizer: %w", err)
+		return err
 	}
-	claimMapper, err := authorization.GetClaimMapperFromConfig(&conf.Global.Authorization, s.logs.server)
+	s.sec = sec
+	authorizer, claimMapper, err := s.authorization(conf)
 	if err != nil {
-		return fmt.Errorf("devserver: creating the claim mapper: %w", err)
+		return err
 	}
-	srv, err := temporal.NewServer(
+	options := []temporal.ServerOption{
 		temporal.WithConfig(conf),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(hosts),
@@ -109,7 +112,15 @@ func (s *Server) start(ctx context.Context) error {
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
 		temporal.WithDynamicConfigClient(dynamicConfig(cfg.DynamicConfig)),
-	)
+	}
+	if sec != nil {
+		provider, err := sec.provider()
+		if err != nil {
+			return err
+		}
+		options = append(options, temporal.WithTLSConfigFactory(provider))
+	}
+	srv, err := temporal.NewServer(options...)
 	if err != nil {
 		return fmt.Errorf("devserver: creating the server: %w", err)
 	}
@@ -121,6 +132,40 @@ func (s *Server) start(ctx context.Context) error {
 	s.temporal = srv
 	return s.waitReady(ctx)
 }
+
+// authorization returns the authorizer and the claim mapper: the API key
+// check when the config has keys, else none (every caller allowed).
+func (s *Server) authorization(conf *config.Config) (authorization.Authorizer, authorization.ClaimMapper, error) {
+	if len(s.cfg.APIKeys) > 0 {
+		a := newAPIKeyAuth(s.cfg.APIKeys, s.sec)
+		return a, a, nil
+	}
+	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
+	if err != nil {
+		return nil, nil, fmt.Errorf("devserver: creating the authorizer: %w", err)
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&conf.Global.Authorization, s.logs.server)
+	if err != nil {
+		return nil, nil, fmt.Errorf("devserver: creating the claim mapper: %w", err)
+	}
+	return authorizer, claimMapper, nil
+}
+
+// internalClientOptions are the connection options of the server's own
+// clients: plain, or TLS with the internal identity.
+func (s *Server) internalClientOptions() (client.ConnectionOptions, error) {
+	if s.sec == nil {
+		return client.ConnectionOptions{}, nil
+	}
+	tc, err := s.sec.internalClientTLS()
+	if err != nil {
+		return client.ConnectionOptions{}, err
+	}
+	return client.ConnectionOptions{TLS: tc}, nil
+}
+
+// TLS reports whether the frontend serves TLS.
+func (s *Server) TLS() bool { return s.sec != nil }
 
 // frontendPort returns cfg.Port after checking it is free, or a free port
 // when cfg.Port is 0. The early check turns a port in use into a clear error

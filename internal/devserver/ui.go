@@ -10,7 +10,8 @@ import (
 	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
 )
 
-// startUI serves the Temporal Web UI for this server on cfg.UIPort.
+// startUI serves the Temporal Web UI for this server on cfg.UIPort, with
+// cfg.UICodecEndpoint as its codec server.
 // ui-server's Start blocks, and ends the process if it cannot listen, so
 // the port is checked first.
 func (s *Server) startUI() error {
@@ -20,10 +21,19 @@ func (s *Server) startUI() error {
 		return fmt.Errorf("devserver: the Web UI port %d is not free: %w; pick another UIPort or 0 for no UI", s.cfg.UIPort, err)
 	}
 	_ = ln.Close()
-	s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
+	conf := &uiconfig.Config{
 		Host: s.cfg.Host, Port: s.cfg.UIPort, TemporalGRPCAddress: s.addr, EnableUI: true, HideLogs: true,
 		DefaultNamespace: s.cfg.Namespace, CORS: uiconfig.CORS{CookieInsecure: true},
-	}))
+		Codec: uiconfig.Codec{Endpoint: s.cfg.UICodecEndpoint},
+	}
+	if s.sec != nil {
+		// The UI reaches the frontend with the server's internal identity
+		// (it is served only on Host); the frontend's certificate is this
+		// process's own, so its host name is not checked.
+		conf.TLS.CertData, conf.TLS.KeyData = s.sec.uiTLS()
+		conf.TLS.ServerName = dialHost(s.cfg.Host)
+	}
+	s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(conf))
 	go func() { _ = s.ui.Start() }()
 	return nil
 }

@@ -109,7 +109,7 @@ func (m *migration) validate(name string, reqErr error, bad bool, why string) er
 
 // action records an operator action, wakes the main loop and logs it.
 func (m *migration) action(ctx workflow.Context, name string, req OperatorRequest) {
-	m.cp.Actions = append(m.cp.Actions, Transition{At: workflow.Now(ctx), Actor: req.Actor, Reason: req.Reason, Action: name})
+	m.cp.Actions = append(m.cp.Actions, Transition{At: workflow.Now(ctx), Actor: req.Actor, Reason: req.Reason, Action: name, Identity: req.Identity})
 	if n := len(m.cp.Actions); n > maxTransitions {
 		m.cp.Actions = append([]Transition(nil), m.cp.Actions[n-maxTransitions:]...)
 	}

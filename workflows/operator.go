@@ -76,6 +76,9 @@ type Transition struct {
 	Actor  string     `json:"actor"`
 	Reason string     `json:"reason"`
 	Action string     `json:"action,omitempty"` // the operator action, e.g. "pause"
+	// Identity is the identity of the operator's Temporal connection,
+	// beside the self-asserted Actor (OperatorRequest.Identity).
+	Identity string `json:"identity,omitempty"`
 }
 
 // maxTransitions bounds the transitions kept in a shard's state (the

@@ -34,7 +34,7 @@ func (s *shard) transition(ctx workflow.Context, to ShardState, actor, reason st
 // action records an operator action that keeps the state.
 func (s *shard) action(ctx workflow.Context, name string, req OperatorRequest) {
 	s.record(ctx, Transition{From: s.cp.State, To: s.cp.State, At: workflow.Now(ctx),
-		Actor: req.Actor, Reason: req.Reason, Action: name})
+		Actor: req.Actor, Reason: req.Reason, Action: name, Identity: req.Identity})
 }
 
 func (s *shard) record(ctx workflow.Context, t Transition) {

@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ocimove/ocimove/activities"
@@ -25,6 +24,7 @@ import (
 	"github.com/ocimove/ocimove/internal/store/ocistore"
 	"github.com/ocimove/ocimove/internal/store/s3store"
 	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/wire"
 )
 
 // runOnceName is the test workflow that runs one activity with the given
@@ -80,18 +80,13 @@ func newHBRig(t *testing.T, prefixes []string, edit func(*plan.Plan)) *hbRig {
 	var err error
 	r.insp, err = activities.NewOCIInspector(testenv.OCIConfig(env.OCIURL, env.OCICreds, r.dst.Bucket(), nil), r.dst.Namespace())
 	require.NoError(t, err)
-	eng, err := engine.New(engine.Config{PartSize: ocistore.MinPartSize, PoolBytes: 64 << 20, Concurrency: 8,
-		Attempts: 2, RetryBackoff: 10 * time.Millisecond})
+	w, err := wire.NewWorker(wire.Config{Client: c, TaskQueue: r.queue, Plans: []*plan.Plan{r.plan},
+		Engine: engine.Config{PartSize: ocistore.MinPartSize, PoolBytes: 64 << 20, Concurrency: 8,
+			Attempts: 2, RetryBackoff: 10 * time.Millisecond},
+		Stores: activities.StaticStores{Source: r.src, Destination: r.dst, Manifest: r.dst, DestinationInspector: r.insp}})
 	require.NoError(t, err)
-	plans := activities.NewPlanCache(nil)
-	plans.Add(r.plan)
-	r.acts, err = activities.New(activities.Config{Plans: plans, Engine: eng,
-		Stores:  activities.StaticStores{Source: r.src, Destination: r.dst, Manifest: r.dst, DestinationInspector: r.insp},
-		Routing: &activities.PlanRouting{}})
-	require.NoError(t, err)
-	w := worker.New(c, r.queue, worker.Options{})
+	r.acts = w.Activities
 	w.RegisterWorkflowWithOptions(runOnce, workflow.RegisterOptions{Name: runOnceName})
-	w.RegisterActivity(r.acts)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	return r

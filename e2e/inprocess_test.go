@@ -12,10 +12,10 @@ import (
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/wire"
 	"github.com/ocimove/ocimove/workflows"
 )
 
@@ -28,17 +28,10 @@ func startWorker(t *testing.T, c client.Client, queue string, plans ...*plan.Pla
 	t.Setenv("AWS_SECRET_ACCESS_KEY", testenv.S3SecretKey)
 	t.Setenv("AWS_REGION", testenv.S3Region)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	eng, err := engine.New(engine.Config{PartSize: e2ePartSize, PoolBytes: 128 << 20, Concurrency: 8})
+	w, err := wire.NewWorker(wire.Config{Client: c, TaskQueue: queue, Plans: plans,
+		Engine: engine.Config{PartSize: e2ePartSize, PoolBytes: 128 << 20, Concurrency: 8},
+		Worker: worker.Options{MaxConcurrentActivityExecutionSize: 16}})
 	require.NoError(t, err)
-	cache := activities.NewPlanCache(nil)
-	for _, p := range plans {
-		cache.Add(p)
-	}
-	acts, err := activities.New(activities.Config{Stores: activities.PlanStores{}, Routing: &activities.PlanRouting{}, Engine: eng, Plans: cache})
-	require.NoError(t, err)
-	w := worker.New(c, queue, worker.Options{MaxConcurrentActivityExecutionSize: 16})
-	workflows.Register(w)
-	w.RegisterActivity(acts)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 }

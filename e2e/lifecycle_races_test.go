@@ -16,7 +16,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/cli/clitest"
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/plan"
@@ -24,6 +23,7 @@ import (
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/wire"
 	"github.com/ocimove/ocimove/workflows"
 )
 
@@ -130,16 +130,11 @@ func newRaceFixture(t *testing.T, id string, gates ...*gate) *raceFixture {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", testenv.S3SecretKey)
 	t.Setenv("AWS_REGION", testenv.S3Region)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	eng, err := engine.New(engine.Config{PartSize: e2ePartSize, PoolBytes: 64 << 20, Concurrency: 8})
+	w, err := wire.NewWorker(wire.Config{Client: c, TaskQueue: f.queue, Plans: []*plan.Plan{p},
+		Engine:  engine.Config{PartSize: e2ePartSize, PoolBytes: 64 << 20, Concurrency: 8},
+		Routing: gatedRouting{&gatedTarget{Target: f.routes, gates: gates}},
+		Worker:  worker.Options{MaxConcurrentActivityExecutionSize: 8}})
 	require.NoError(t, err)
-	cache := activities.NewPlanCache(nil)
-	cache.Add(p)
-	acts, err := activities.New(activities.Config{Stores: activities.PlanStores{}, Engine: eng, Plans: cache,
-		Routing: gatedRouting{&gatedTarget{Target: f.routes, gates: gates}}})
-	require.NoError(t, err)
-	w := worker.New(c, f.queue, worker.Options{MaxConcurrentActivityExecutionSize: 8})
-	workflows.Register(w)
-	w.RegisterActivity(acts)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	return f

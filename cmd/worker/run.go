@@ -15,17 +15,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/engine"
-	"github.com/ocimove/ocimove/internal/metrics"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/temporalconn"
-	"github.com/ocimove/ocimove/workflows"
+	"github.com/ocimove/ocimove/internal/wire"
 )
 
 func run(ctx context.Context, o options) error {
@@ -61,35 +58,19 @@ func run(ctx context.Context, o options) error {
 
 	// Plans given with --plan are known at once; any other migration's plan
 	// is loaded from its workflow (the plan query) when a task needs it.
-	cache := activities.NewPlanCache(workflowPlanLoader{c})
 	for _, p := range plans {
-		cache.Add(p)
 		log.Info("serving plan", "migration", p.ID, "fingerprint", p.Fingerprint())
 	}
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m := metrics.NewMetrics(reg)
-	eng, err := engine.New(engine.Config{
-		PartSize: o.partSize, PoolBytes: o.poolBytes, Concurrency: o.concurrency, PartConcurrency: o.partConcurrency,
-		Observer: m, Limiter: engine.NewLimiter(o.bytesPerSecond, o.requestsPerSec),
+	w, err := wire.NewWorker(wire.Config{
+		Client: c, TaskQueue: o.taskQueue, Plans: plans,
+		Engine: engine.Config{PartSize: o.partSize, PoolBytes: o.poolBytes, Concurrency: o.concurrency, PartConcurrency: o.partConcurrency},
+		BytesPerSecond: o.bytesPerSecond, RequestsPerSecond: o.requestsPerSec,
+		Worker: worker.Options{MaxConcurrentActivityExecutionSize: o.maxActivities, WorkerStopTimeout: o.stopTimeout},
 	})
 	if err != nil {
 		return usageError{err}
 	}
-	acts, err := activities.New(activities.Config{
-		Stores: activities.PlanStores{}, Routing: &activities.PlanRouting{}, Engine: eng, Plans: cache,
-	})
-	if err != nil {
-		return err
-	}
-
-	w := worker.New(c, o.taskQueue, worker.Options{
-		MaxConcurrentActivityExecutionSize: o.maxActivities,
-		WorkerStopTimeout:                  o.stopTimeout,
-	})
-	workflows.Register(w)
-	w.RegisterActivity(acts)
+	reg := w.Registry
 
 	var ready atomic.Bool
 	if o.httpAddr != "" {

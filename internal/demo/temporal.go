@@ -14,11 +14,10 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/devserver"
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/plan"
-	"github.com/ocimove/ocimove/workflows"
+	"github.com/ocimove/ocimove/internal/wire"
 )
 
 // startTemporal starts the embedded Temporal server persisted in dir's
@@ -87,19 +86,12 @@ func setWorkerEnv(c s3Creds) error {
 // registering the workflows and the activities with the worker's real
 // store and routing resolvers, for plan p.
 func startWorker(c client.Client, p *plan.Plan, partSize int64) (worker.Worker, error) {
-	eng, err := engine.New(engine.Config{PartSize: partSize, PoolBytes: 128 << 20, Concurrency: 8})
+	w, err := wire.NewWorker(wire.Config{Client: c, TaskQueue: TaskQueue, Plans: []*plan.Plan{p},
+		Engine: engine.Config{PartSize: partSize, PoolBytes: 128 << 20, Concurrency: 8},
+		Worker: worker.Options{MaxConcurrentActivityExecutionSize: 8, WorkerStopTimeout: 3 * time.Second}})
 	if err != nil {
-		return nil, fmt.Errorf("demo: copy engine: %w", err)
+		return nil, fmt.Errorf("demo: %w", err)
 	}
-	cache := activities.NewPlanCache(nil)
-	cache.Add(p)
-	acts, err := activities.New(activities.Config{Stores: activities.PlanStores{}, Routing: &activities.PlanRouting{}, Engine: eng, Plans: cache})
-	if err != nil {
-		return nil, fmt.Errorf("demo: activities: %w", err)
-	}
-	w := worker.New(c, TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: 8, WorkerStopTimeout: 3 * time.Second})
-	workflows.Register(w)
-	w.RegisterActivity(acts)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("demo: start the worker on task queue %s: %w", TaskQueue, err)
 	}

@@ -23,13 +23,13 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/cli"
 	"github.com/ocimove/ocimove/internal/devserver"
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/wire"
 	"github.com/ocimove/ocimove/workflows"
 )
 
@@ -62,14 +62,10 @@ func StartWorker(t *testing.T, c client.Client) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", testenv.S3SecretKey)
 	t.Setenv("AWS_REGION", testenv.S3Region)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	eng, err := engine.New(engine.Config{PartSize: 10 << 20, PoolBytes: 64 << 20, Concurrency: 8})
+	w, err := wire.NewWorker(wire.Config{Client: c, TaskQueue: TaskQueue,
+		Engine: engine.Config{PartSize: 10 << 20, PoolBytes: 64 << 20, Concurrency: 8},
+		Worker: worker.Options{MaxConcurrentActivityExecutionSize: 16}})
 	require.NoError(t, err)
-	acts, err := activities.New(activities.Config{Stores: activities.PlanStores{}, Routing: &activities.PlanRouting{}, Engine: eng,
-		Plans: activities.NewPlanCache(nil)})
-	require.NoError(t, err)
-	w := worker.New(c, TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: 16})
-	workflows.Register(w)
-	w.RegisterActivity(acts)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 }

@@ -1,4 +1,4 @@
-package main
+package wire
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 	"github.com/ocimove/ocimove/workflows"
 )
 
-// workflowPlanLoader loads a migration's plan from its workflow, which
+// WorkflowPlanLoader loads a migration's plan from its workflow, which
 // holds the normalized plan (references only) and serves it by query. Any
-// worker can so run any migration's activities without a --plan file.
-type workflowPlanLoader struct{ c client.Client }
+// worker can so run any migration's activities without a plan file.
+type WorkflowPlanLoader struct{ Client client.Client }
 
 // LoadPlan implements activities.PlanLoader.
-func (l workflowPlanLoader) LoadPlan(ctx context.Context, migrationID string) (*plan.Plan, error) {
-	v, err := l.c.QueryWorkflow(ctx, workflows.MigrationWorkflowID(migrationID), "", workflows.MigrationPlanQuery)
+func (l WorkflowPlanLoader) LoadPlan(ctx context.Context, migrationID string) (*plan.Plan, error) {
+	v, err := l.Client.QueryWorkflow(ctx, workflows.MigrationWorkflowID(migrationID), "", workflows.MigrationPlanQuery)
 	if err != nil {
 		return nil, fmt.Errorf("load the plan of migration %s from its workflow: %w", migrationID, err)
 	}

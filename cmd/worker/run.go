@@ -63,7 +63,7 @@ func run(ctx context.Context, o options) error {
 	}
 	w, err := wire.NewWorker(wire.Config{
 		Client: c, TaskQueue: o.taskQueue, Plans: plans,
-		Engine: engine.Config{PartSize: o.partSize, PoolBytes: o.poolBytes, Concurrency: o.concurrency, PartConcurrency: o.partConcurrency},
+		Engine:         engine.Config{PartSize: o.partSize, PoolBytes: o.poolBytes, Concurrency: o.concurrency, PartConcurrency: o.partConcurrency},
 		BytesPerSecond: o.bytesPerSecond, RequestsPerSecond: o.requestsPerSec,
 		Worker: worker.Options{MaxConcurrentActivityExecutionSize: o.maxActivities, WorkerStopTimeout: o.stopTimeout},
 	})

@@ -20,7 +20,7 @@ const (
 	maxRecordProblems = 1000
 	// maxRepairKeys bounds FinalVerifyResult.RepairKeys.
 	maxRepairKeys = 1000
-	// maxKeptDeleted bounds FinalVerifyRecord.KeptDeleted.
+	// maxKeptDeleted bounds manifest.FinalVerifyRecord.KeptDeleted.
 	maxKeptDeleted = 1000
 	// finalVerifyParts names the parts of the final verification's
 	// findings (final-verify-pNNNN.json).
@@ -282,10 +282,10 @@ func (f *finalVerify) chunk(ctx context.Context, c *fvChunk, last string) error 
 func (f *finalVerify) record(ctx context.Context) (FinalVerifyResult, error) {
 	st := f.t.state()
 	tl := st.Tally
-	rec := FinalVerifyRecord{MigrationID: f.s.plan.ID, ShardID: f.in.Shard.ShardID, Prefix: f.in.Shard.Prefix,
+	rec := manifest.FinalVerifyRecord{MigrationID: f.s.plan.ID, ShardID: f.in.Shard.ShardID, Prefix: f.in.Shard.Prefix,
 		FrozenAt: f.in.FrozenAt.UTC().Format(time.RFC3339Nano), ProblemsOmitted: tl["problems"] - tl["listed"],
 		KeptDeletedCount: tl["keptDeleted"]}
-	res := &rec.Result
+	res := &FinalVerifyResult{}
 	res.Objects, res.Missing, res.Extra = tl["objects"], tl["missing"], tl["extra"]
 	res.Mismatched, res.ModifiedAfter, res.Repairable = tl["mismatched"], tl["modifiedAfter"], tl["repairable"]
 	for n := range st.Parts {
@@ -295,7 +295,7 @@ func (f *finalVerify) record(ctx context.Context) (FinalVerifyResult, error) {
 		}
 		for _, x := range fs {
 			if x.Listed {
-				rec.Problems = append(rec.Problems, Problem{Key: x.Key, Problem: x.Problem})
+				rec.Problems = append(rec.Problems, manifest.Problem{Key: x.Key, Problem: x.Problem})
 				res.ProblemKeys = appendLimited(res.ProblemKeys, x.Key, maxProblemKeys)
 			}
 			if x.Repair {
@@ -308,6 +308,8 @@ func (f *finalVerify) record(ctx context.Context) (FinalVerifyResult, error) {
 	}
 	res.OK = res.Missing == 0 && res.Extra == 0 && res.Mismatched == 0 && res.ModifiedAfter == 0
 	res.RecordKey = manifest.FinalVerifyKey(f.s.man.Root(), f.in.Shard.ShardID, f.in.Freeze)
+	rec.Result = manifest.FinalVerifyCounts{OK: res.OK, Objects: res.Objects, Missing: res.Missing, Extra: res.Extra,
+		Mismatched: res.Mismatched, ModifiedAfter: res.ModifiedAfter, Repairable: res.Repairable}
 	if err := f.s.man.WriteJSON(ctx, res.RecordKey, rec); err != nil {
 		return FinalVerifyResult{}, err
 	}

@@ -50,7 +50,7 @@ func TestFinalVerifyRepairKeys(t *testing.T) {
 	assert.ElementsMatch(t, []string{keys[0], keys[1], keys[2], keys[3], keys[4], "s/extra", "s/new"}, fv.ProblemKeys)
 	assert.EqualValues(t, 1, fv.ModifiedAfter)
 	assert.EqualValues(t, 1, fv.Extra)
-	var rec activities.FinalVerifyRecord
+	var rec manifest.FinalVerifyRecord
 	require.NoError(t, ms.ReadJSON(ctx, fv.RecordKey, &rec))
 	assert.Len(t, rec.Problems, 7)
 	assert.Zero(t, rec.ProblemsOmitted)

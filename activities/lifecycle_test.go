@@ -160,16 +160,16 @@ func TestPurgeDeletesAllVersionsAfterReverification(t *testing.T) {
 	assert.Empty(t, page.Objects)
 	_, err = f.src.Head(context.Background(), "other/keep")
 	assert.NoError(t, err, "other prefixes are untouched")
-	var rec activities.PurgeRecord
+	var rec manifest.PurgeRecord
 	ms, err := manifest.New(f.dst, f.plan.Destination.ManifestPrefix, f.plan.AllowedRegion)
 	require.NoError(t, err)
 	require.NoError(t, ms.ReadJSON(context.Background(), res.RecordKey, &rec))
 	require.Len(t, rec.Copies, 1)
 	// The record counts per copy; the keys and versions are in its parts.
 	assert.EqualValues(t, 3, rec.Copies[0].Versions+rec.Copies[0].Objects+rec.Copies[0].DeleteMarkers)
-	var deleted []activities.DeletedObject
+	var deleted []manifest.DeletedObject
 	for n := range rec.Parts {
-		var part activities.PurgePart
+		var part manifest.PurgePart
 		require.NoError(t, ms.ReadJSON(context.Background(), manifest.PartKey(f.plan.Destination.ManifestPrefix, f.ref.ShardID, "purge", n), &part))
 		assert.Equal(t, "primary", part.Copy)
 		deleted = append(deleted, part.Deleted...)

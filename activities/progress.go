@@ -57,9 +57,9 @@ type Progress struct {
 	Counts Counts           `json:"counts"`
 	Tally  map[string]int64 `json:"tally,omitempty"`
 	// Problems are the first few keys that failed (bounded).
-	Problems []Problem `json:"problems,omitempty"`
+	Problems []manifest.Problem `json:"problems,omitempty"`
 	// Purged counts what Purge deleted per source copy.
-	Purged []PurgedCopy `json:"purged,omitempty"`
+	Purged []manifest.PurgedCopy `json:"purged,omitempty"`
 }
 
 // tracker holds a long activity's Progress, takes the engine's callbacks

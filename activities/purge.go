@@ -162,7 +162,7 @@ func (p *purge) purgeCopy(ctx context.Context, c NamedStore) error {
 	}
 	st := p.t.state()
 	l := store.NewLister(c.Store, p.in.Prefix, st.Watermark)
-	var batch []DeletedObject
+	var batch []manifest.DeletedObject
 	for {
 		o, ok, err := l.Next(ctx)
 		if err != nil {
@@ -175,7 +175,7 @@ func (p *purge) purgeCopy(ctx context.Context, c NamedStore) error {
 				}
 				return fmt.Errorf("delete %q: %w", o.Key, err)
 			}
-			batch = append(batch, DeletedObject{Key: o.Key})
+			batch = append(batch, manifest.DeletedObject{Key: o.Key})
 		}
 		if len(batch) > 0 && (!ok || len(batch) >= p.a.chunk) {
 			if err := p.recordPart(ctx, c, batch, batch[len(batch)-1].Key, ""); err != nil {
@@ -198,12 +198,12 @@ func (p *purge) purgeVersions(ctx context.Context, c NamedStore, s *s3store.Stor
 		if err != nil {
 			return fmt.Errorf("list versions of %s under %s: %w", s, p.in.Prefix, err)
 		}
-		var page []DeletedObject
+		var page []manifest.DeletedObject
 		for _, v := range out.Versions {
-			page = append(page, DeletedObject{Key: deref(v.Key), VersionID: deref(v.VersionId)})
+			page = append(page, manifest.DeletedObject{Key: deref(v.Key), VersionID: deref(v.VersionId)})
 		}
 		for _, m := range out.DeleteMarkers {
-			page = append(page, DeletedObject{Key: deref(m.Key), VersionID: deref(m.VersionId), DeleteMarker: true})
+			page = append(page, manifest.DeletedObject{Key: deref(m.Key), VersionID: deref(m.VersionId), DeleteMarker: true})
 		}
 		if len(page) == 0 {
 			if out.IsTruncated == nil || !*out.IsTruncated {
@@ -231,9 +231,9 @@ func (p *purge) purgeVersions(ctx context.Context, c NamedStore, s *s3store.Stor
 
 // recordPart writes the next part of the purge record and counts it in
 // the copy's totals, moving the watermark to watermark.
-func (p *purge) recordPart(ctx context.Context, c NamedStore, deleted []DeletedObject, watermark, versionMarker string) error {
+func (p *purge) recordPart(ctx context.Context, c NamedStore, deleted []manifest.DeletedObject, watermark, versionMarker string) error {
 	key := manifest.PartKey(p.s.man.Root(), p.in.ShardID, purgeParts, p.parts)
-	if err := p.s.man.WriteJSON(ctx, key, PurgePart{Copy: c.Name, Store: c.Store.String(), Deleted: deleted}); err != nil {
+	if err := p.s.man.WriteJSON(ctx, key, manifest.PurgePart{Copy: c.Name, Store: c.Store.String(), Deleted: deleted}); err != nil {
 		return err
 	}
 	p.parts++
@@ -246,19 +246,19 @@ func (p *purge) record(ctx context.Context) (PurgeResult, error) {
 	if err != nil {
 		return PurgeResult{}, err
 	}
-	rec := PurgeRecord{MigrationID: p.s.plan.ID, ShardID: p.in.ShardID, Prefix: p.in.Prefix, Parts: len(keys)}
+	rec := manifest.PurgeRecord{MigrationID: p.s.plan.ID, ShardID: p.in.ShardID, Prefix: p.in.Prefix, Parts: len(keys)}
 	for _, c := range p.copies {
-		rec.Copies = append(rec.Copies, PurgedCopy{Name: c.Name, Store: c.Store.String()})
+		rec.Copies = append(rec.Copies, manifest.PurgedCopy{Name: c.Name, Store: c.Store.String()})
 	}
 	var res PurgeResult
 	for _, k := range keys {
-		var part PurgePart
+		var part manifest.PurgePart
 		if err := p.s.man.ReadJSON(ctx, k, &part); err != nil {
 			return PurgeResult{}, err
 		}
-		i := slices.IndexFunc(rec.Copies, func(c PurgedCopy) bool { return c.Name == part.Copy })
+		i := slices.IndexFunc(rec.Copies, func(c manifest.PurgedCopy) bool { return c.Name == part.Copy })
 		if i < 0 {
-			rec.Copies = append(rec.Copies, PurgedCopy{Name: part.Copy, Store: part.Store})
+			rec.Copies = append(rec.Copies, manifest.PurgedCopy{Name: part.Copy, Store: part.Store})
 			i = len(rec.Copies) - 1
 		}
 		pc := &rec.Copies[i]

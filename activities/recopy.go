@@ -155,7 +155,7 @@ func (r *recopy) chunk(ctx context.Context, reader *manifest.Reader, keys []stri
 		prepared[res.Key] = res
 	}
 	var counts Counts
-	var failed []Problem
+	var failed []manifest.Problem
 	entries := make([]manifest.Entry, 0, len(keys))
 	for _, k := range keys {
 		res := prepared[k]
@@ -164,7 +164,7 @@ func (r *recopy) chunk(ctx context.Context, reader *manifest.Reader, keys []stri
 		counts.net(old[k], rec, res.BytesSent)
 		counts.BytesResent += r.t.resent(res)
 		if res.Outcome == engine.Failed {
-			failed = append(failed, Problem{Key: k, Problem: compact(res).Error})
+			failed = append(failed, manifest.Problem{Key: k, Problem: compact(res).Error})
 		}
 		entries = append(entries, rec)
 	}

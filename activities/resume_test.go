@@ -252,11 +252,11 @@ func TestPurgeRetryResumesDeleting(t *testing.T) {
 	f.env.OCI.Faults().Clear()
 	ms, err := manifest.New(f.dst, f.plan.Destination.ManifestPrefix, f.plan.AllowedRegion)
 	require.NoError(t, err)
-	var rec activities.PurgeRecord
+	var rec manifest.PurgeRecord
 	require.NoError(t, ms.ReadJSON(context.Background(), res.RecordKey, &rec))
 	var deleted []string
 	for n := range rec.Parts {
-		var part activities.PurgePart
+		var part manifest.PurgePart
 		require.NoError(t, ms.ReadJSON(context.Background(), manifest.PartKey(f.plan.Destination.ManifestPrefix, f.ref.ShardID, "purge", n), &part))
 		for _, d := range part.Deleted {
 			deleted = append(deleted, d.Key)

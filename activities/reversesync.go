@@ -112,8 +112,9 @@ func (r *reverseSync) run(ctx context.Context) (ReverseSyncResult, error) {
 	}
 	res := ReverseSyncResult{Copied: st.Tally["copied"], Verified: st.Tally["verified"], Failed: st.Tally["failed"],
 		Deleted: st.Tally["deleted"], ManifestKey: manifest.RecordKey(r.s.man.Root(), r.in.Shard.ShardID, manifest.ReverseSyncName)}
-	rec := ReverseSyncRecord{MigrationID: r.s.plan.ID, ShardID: r.in.Shard.ShardID, Prefix: r.in.Shard.Prefix,
-		CutoverAt: r.in.CutoverAt.UTC().Format(time.RFC3339Nano), Result: res, Parts: parts}
+	rec := manifest.ReverseSyncRecord{MigrationID: r.s.plan.ID, ShardID: r.in.Shard.ShardID, Prefix: r.in.Shard.Prefix,
+		CutoverAt: r.in.CutoverAt.UTC().Format(time.RFC3339Nano), Parts: parts,
+		Result: manifest.ReverseSyncCounts{Copied: res.Copied, Verified: res.Verified, Failed: res.Failed, Deleted: res.Deleted}}
 	if err := r.s.man.WriteJSON(ctx, res.ManifestKey, rec); err != nil {
 		return ReverseSyncResult{}, err
 	}

@@ -44,7 +44,7 @@ func TestReverseSyncReplaysDeletions(t *testing.T) {
 	assert.EqualValues(t, 1, res.Failed)  // new API
 	assert.Zero(t, res.Copied)            // new API
 
-	var rec activities.ReverseSyncRecord                                                                                     // new API
+	var rec manifest.ReverseSyncRecord                                                                                       // new API
 	ms, err := manifest.New(f.dst, f.plan.Destination.ManifestPrefix, f.plan.AllowedRegion)                                  // new API
 	require.NoError(t, err)                                                                                                  // new API
 	require.NoError(t, ms.ReadJSON(ctx, res.ManifestKey, &rec))                                                              // new API

@@ -23,10 +23,10 @@ type verifyProgress struct {
 	// Watermark: every entry up to this key is checked.
 	Watermark string `json:"watermark,omitempty"`
 	// Next is the number of chunks checked (of indexChunk entries).
-	Next       int       `json:"next"`
-	Checked    int64     `json:"checked"`
-	Mismatches int64     `json:"mismatches"`
-	Problems   []Problem `json:"problems,omitempty"` // at most maxProblemKeys
+	Next       int                `json:"next"`
+	Checked    int64              `json:"checked"`
+	Mismatches int64              `json:"mismatches"`
+	Problems   []manifest.Problem `json:"problems,omitempty"` // at most maxProblemKeys
 }
 
 // VerifyShard checks every present entry of the shard's merged manifests
@@ -101,7 +101,7 @@ func (a *Activities) VerifyShard(ctx context.Context, in VerifyInput) (VerifyRes
 				continue
 			}
 			prog.Mismatches++
-			p := Problem{Key: c.Key, Problem: c.Problem}
+			p := manifest.Problem{Key: c.Key, Problem: c.Problem}
 			if len(all) < maxRecordProblems {
 				all = append(all, p)
 			} else {
@@ -145,7 +145,7 @@ func (a *Activities) VerifyShard(ctx context.Context, in VerifyInput) (VerifyRes
 		return VerifyResult{}, activityError(err)
 	}
 	stop()
-	rec := VerifyRecord{MigrationID: s.plan.ID, ShardID: in.Shard.ShardID, Mode: string(mode),
+	rec := manifest.VerifyRecord{MigrationID: s.plan.ID, ShardID: in.Shard.ShardID, Mode: string(mode),
 		Checked: prog.Checked, Mismatches: prog.Mismatches, Problems: all, ProblemsOmitted: omitted}
 	res := VerifyResult{Checked: prog.Checked, Mismatches: prog.Mismatches,
 		RecordKey: manifest.VerifyKey(s.man.Root(), in.Shard.ShardID, string(mode))}

@@ -41,7 +41,7 @@ func TestVerifyFindsBitFlipInFullModeAndRecopyRepairs(t *testing.T) {
 	full := verify("full")
 	assert.EqualValues(t, 1, full.Mismatches)
 	assert.Equal(t, []string{keys[2]}, full.MismatchKeys)
-	var rec activities.VerifyRecord
+	var rec manifest.VerifyRecord
 	ms, err := manifest.New(f.dst, f.plan.Destination.ManifestPrefix, f.plan.AllowedRegion)
 	require.NoError(t, err)
 	require.NoError(t, ms.ReadJSON(context.Background(), full.RecordKey, &rec))

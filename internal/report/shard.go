@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/store"
@@ -65,7 +64,7 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 		freeze, isFinal := manifest.FinalVerifyFreeze(base)
 		switch {
 		case strings.HasPrefix(base, "verify-") && strings.HasSuffix(base, ".json"):
-			var rec activities.VerifyRecord
+			var rec manifest.VerifyRecord
 			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
 				return nil, err
 			}
@@ -78,7 +77,7 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 				continue // the record of the latest freeze is the proof
 			}
 			lastFreeze = freeze
-			var rec activities.FinalVerifyRecord
+			var rec manifest.FinalVerifyRecord
 			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
 				return nil, err
 			}
@@ -96,7 +95,7 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 				return nil, err
 			}
 			rs := &ReverseSync{}
-			if rec := (activities.ReverseSyncRecord{}); json.Unmarshal(raw, &rec) == nil {
+			if rec := (manifest.ReverseSyncRecord{}); json.Unmarshal(raw, &rec) == nil {
 				// The record of the reverse sync; its entries are in parts.
 				r := rec.Result
 				rs.Objects, rs.Copied, rs.Verified, rs.Failed = r.Copied+r.Failed+r.Deleted, r.Copied, r.Verified, r.Failed
@@ -121,7 +120,7 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 			}
 			sr.ReverseSync = rs
 		case base == manifest.PurgeName:
-			var rec activities.PurgeRecord
+			var rec manifest.PurgeRecord
 			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
 				return nil, err
 			}

@@ -66,16 +66,16 @@ func Seed(t testing.TB, ms *manifest.Store, migrationID, shardID, prefix string)
 		modified, removed, ok("h", 80, "checksum-sha256", engine.DestCheckContentMD5)}})
 
 	root := ms.Root()
-	require.NoError(t, ms.WriteJSON(ctx, manifest.VerifyKey(root, shardID, "quick"), activities.VerifyRecord{
+	require.NoError(t, ms.WriteJSON(ctx, manifest.VerifyKey(root, shardID, "quick"), manifest.VerifyRecord{
 		MigrationID: migrationID, ShardID: shardID, Mode: "quick", Checked: 3, Mismatches: 1,
-		Problems: []activities.Problem{{Key: prefix + "g", Problem: "sha256 differs from the one recorded at write time"}}}))
-	require.NoError(t, ms.WriteJSON(ctx, manifest.RecordKey(root, shardID, manifest.FinalVerifyName), activities.FinalVerifyRecord{
+		Problems: []manifest.Problem{{Key: prefix + "g", Problem: "sha256 differs from the one recorded at write time"}}}))
+	require.NoError(t, ms.WriteJSON(ctx, manifest.RecordKey(root, shardID, manifest.FinalVerifyName), manifest.FinalVerifyRecord{
 		MigrationID: migrationID, ShardID: shardID, Prefix: prefix, FrozenAt: T0.Add(3 * time.Minute).Format(time.RFC3339),
-		Result: activities.FinalVerifyResult{OK: true, Objects: 3}}))
-	require.NoError(t, ms.WriteJSON(ctx, manifest.RecordKey(root, shardID, manifest.PurgeName), activities.PurgeRecord{
-		MigrationID: migrationID, ShardID: shardID, Prefix: prefix, Copies: []activities.PurgedCopy{
-			{Name: "primary", Store: "s3://src", Deleted: []activities.DeletedObject{{Key: prefix + "a"}, {Key: prefix + "g"}, {Key: prefix + "h"}}},
-			{Name: "backup-sg", Store: "s3://backup", Deleted: []activities.DeletedObject{
+		Result: manifest.FinalVerifyCounts{OK: true, Objects: 3}}))
+	require.NoError(t, ms.WriteJSON(ctx, manifest.RecordKey(root, shardID, manifest.PurgeName), manifest.PurgeRecord{
+		MigrationID: migrationID, ShardID: shardID, Prefix: prefix, Copies: []manifest.PurgedCopy{
+			{Name: "primary", Store: "s3://src", Deleted: []manifest.DeletedObject{{Key: prefix + "a"}, {Key: prefix + "g"}, {Key: prefix + "h"}}},
+			{Name: "backup-sg", Store: "s3://backup", Deleted: []manifest.DeletedObject{
 				{Key: prefix + "a", VersionID: "v1"}, {Key: prefix + "a", VersionID: "v2", DeleteMarker: true}}},
 		}}))
 

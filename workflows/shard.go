@@ -110,7 +110,7 @@ type ShardInput struct {
 }
 
 // ShardCheckpoint is a shard's durable progress: what a continued run
-// needs, and what the status query shows.
+// needs. The status query shows it as a ShardStatus.
 type ShardCheckpoint struct {
 	State    ShardState        `json:"state"`
 	Cursor   string            `json:"cursor"`
@@ -178,14 +178,58 @@ type ShardCheckpoint struct {
 	Runs            int          `json:"runs"` // continue-as-new count
 }
 
-// ShardStatus is the answer of the status query and of operator Updates.
+// ShardStatus is a shard as operators, the starter and the report see it:
+// the answer of the status query and of operator Updates. It is built from
+// the carried checkpoint and holds what a reader needs, so that the
+// checkpoint's internals can change without changing this shape (the
+// starter's `-o json` and the report's input).
 type ShardStatus struct {
-	MigrationID string `json:"migrationId"`
-	ShardID     string `json:"shardId"`
-	Prefix      string `json:"prefix"`
-	BatchSize   int    `json:"batchSize"`
-	HoldsSlot   bool   `json:"holdsSlot"`
-	ShardCheckpoint
+	MigrationID string     `json:"migrationId"`
+	ShardID     string     `json:"shardId"`
+	Prefix      string     `json:"prefix"`
+	State       ShardState `json:"state"`
+	Paused      bool       `json:"paused"`
+	HoldsSlot   bool       `json:"holdsSlot"`
+	BatchSize   int        `json:"batchSize"`
+
+	Cursor   string            `json:"cursor"`
+	Batches  int               `json:"batches"`
+	CopyDone bool              `json:"copyDone"`
+	Counts   activities.Counts `json:"counts"`
+	Recopies int               `json:"recopies"`
+
+	DeltaRounds        int     `json:"deltaRounds"`
+	LastChanged        int64   `json:"lastChanged"`
+	ChangeRate         float64 `json:"changeRatePerMinute"`
+	WaitingForOperator bool    `json:"waitingForOperator"`
+
+	// Request is the accepted operator request not yet carried out.
+	Request *PendingRequest `json:"request,omitempty"`
+	// RunToken is part of every routing operation id of this shard's runs.
+	RunToken     string        `json:"runToken"`
+	RouteState   routing.State `json:"routeState"`
+	RouteVersion int64         `json:"routeVersion"`
+	RouteOp      string        `json:"routeOp"`
+	RouteOwner   string        `json:"routeOwner,omitempty"`
+	// Restore is a return of routing being retried.
+	Restore        *RestoreStatus `json:"restore,omitempty"`
+	Freezes        int            `json:"freezes"`
+	FreezeTimeouts int            `json:"freezeTimeouts"`
+	Repairs        int            `json:"repairs"`
+	Rollbacks      int            `json:"rollbacks"`
+	FrozenAt       time.Time      `json:"frozenAt,omitzero"`
+	CutoverAt      time.Time      `json:"cutoverAt,omitzero"`
+	SoakUntil      time.Time      `json:"soakUntil,omitzero"`
+	PurgeStarted   bool           `json:"purgeStarted,omitempty"`
+	Purged         int64          `json:"purged"`
+
+	FailedFrom  ShardState `json:"failedFrom,omitempty"`
+	LastError   string     `json:"lastError,omitempty"`
+	ProblemKeys []string   `json:"problemKeys,omitempty"`
+
+	Transitions     []Transition `json:"transitions"`
+	TransitionCount int          `json:"transitionCount"`
+	Runs            int          `json:"runs"`
 }
 
 // ShardResult is a finished shard's outcome.
@@ -249,10 +293,29 @@ func (s *shard) ref() activities.ShardRef {
 
 // status returns the current status.
 func (s *shard) status() ShardStatus {
-	cp := *s.cp
-	cp.Transitions = append([]Transition(nil), s.cp.Transitions...)
-	return ShardStatus{MigrationID: s.in.MigrationID, ShardID: s.in.ShardID, Prefix: s.in.Prefix,
-		BatchSize: s.in.Settings.BatchSize, HoldsSlot: s.holdsSlot(), ShardCheckpoint: cp}
+	cp := s.cp
+	return ShardStatus{
+		MigrationID: s.in.MigrationID, ShardID: s.in.ShardID, Prefix: s.in.Prefix, State: cp.State, Paused: cp.Paused,
+		HoldsSlot: s.holdsSlot(), BatchSize: s.in.Settings.BatchSize,
+		Cursor: cp.Cursor, Batches: cp.Batches, CopyDone: cp.CopyDone, Counts: cp.Counts, Recopies: cp.Recopies,
+		DeltaRounds: cp.DeltaRounds, LastChanged: cp.LastChanged, ChangeRate: cp.ChangeRate, WaitingForOperator: cp.WaitingForOperator,
+		Request: clonePtr(cp.Request), RunToken: cp.RunToken,
+		RouteState: cp.RouteState, RouteVersion: cp.RouteVersion, RouteOp: cp.RouteOp, RouteOwner: cp.RouteOwner,
+		Restore: clonePtr(cp.Restore), Freezes: cp.Freezes, FreezeTimeouts: cp.FreezeTimeouts, Repairs: cp.Repairs,
+		Rollbacks: cp.Rollbacks, FrozenAt: cp.FrozenAt, CutoverAt: cp.CutoverAt, SoakUntil: cp.SoakUntil,
+		PurgeStarted: cp.PurgeStarted, Purged: cp.Purged,
+		FailedFrom: cp.FailedFrom, LastError: cp.LastError, ProblemKeys: append([]string(nil), cp.ProblemKeys...),
+		Transitions: append([]Transition(nil), cp.Transitions...), TransitionCount: cp.TransitionCount, Runs: cp.Runs,
+	}
+}
+
+// clonePtr returns a copy of *p, or nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // holdsSlot reports whether the shard takes a slot of the window now.

@@ -162,7 +162,7 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 	info.State = string(v.Migration.State)
 	info.StartedAt = m.StartTime
 	for _, t := range v.Migration.Actions {
-		info.Actions = append(info.Actions, report.TransitionFrom(t))
+		info.Actions = append(info.Actions, t)
 	}
 	shards := make([]report.ShardInfo, 0, len(v.Shards))
 	for _, s := range v.Shards {

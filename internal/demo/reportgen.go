@@ -39,7 +39,7 @@ func reportInputs(ctx context.Context, c client.Client, p *plan.Plan, st *State)
 	if v, err := c.QueryWorkflow(ctx, workflows.MigrationWorkflowID(p.ID), "", workflows.MigrationStatusQuery); err == nil && v.Get(&ms) == nil {
 		info.State = string(ms.State)
 		for _, a := range ms.Actions {
-			info.Actions = append(info.Actions, report.TransitionFrom(a))
+			info.Actions = append(info.Actions, a)
 		}
 	}
 	routes, err := fileroute.New(p.Cutover.Target.Path)

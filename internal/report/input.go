@@ -3,9 +3,9 @@ package report
 import (
 	"time"
 
-	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing"
+	"github.com/ocimove/ocimove/workflows"
 )
 
 // MigrationInfo describes the migration as a whole: what the plan says and
@@ -55,61 +55,23 @@ func (l Location) String() string {
 	return l.Cloud + "://" + bucket + " (" + l.Region + ")"
 }
 
-// ShardInfo is what a shard's status query returns (workflows.ShardStatus),
-// in this package's own types.
+// ShardInfo is a shard's status (the answer of its status query) and,
+// when the caller can read it, its routing history.
 type ShardInfo struct {
-	ShardID string `json:"shardId"`
-	Prefix  string `json:"prefix"`
-	State   string `json:"state"`
-	// Counts are the workflow's counters.
-	Counts activities.Counts `json:"counts"`
-
-	Batches     int `json:"batches"`
-	DeltaRounds int `json:"deltaRounds"`
-	Recopies    int `json:"recopies"`
-	Freezes     int `json:"freezes"`
-	Rollbacks   int `json:"rollbacks"`
-
-	RouteState   string `json:"routeState,omitempty"`
-	RouteVersion int64  `json:"routeVersion"`
-	RouteOp      string `json:"routeOp,omitempty"`
-
-	FrozenAt  time.Time `json:"frozenAt,omitzero"`
-	CutoverAt time.Time `json:"cutoverAt,omitzero"`
-	SoakUntil time.Time `json:"soakUntil,omitzero"`
-	Purged    int64     `json:"purged"`
-
-	FailedFrom  string   `json:"failedFrom,omitempty"`
-	LastError   string   `json:"lastError,omitempty"`
-	ProblemKeys []string `json:"problemKeys,omitempty"`
-
-	// Transitions are the recorded state changes and operator actions
-	// (who, why, when), oldest first. TransitionCount is their total,
-	// which exceeds len(Transitions) when the oldest were dropped.
-	Transitions     []Transition `json:"transitions,omitempty"`
-	TransitionCount int          `json:"transitionCount"`
-
+	workflows.ShardStatus
 	// Routes is the routing target's history of the shard, when the
-	// caller can read it (fileroute, pgroute). Without it the routing
+	// caller can read it (routing.Historian). Without it the routing
 	// changes are derived from the transitions.
 	Routes []routing.HistoryEntry `json:"routes,omitempty"`
 }
 
-// Transition is one recorded change of a shard (workflows.Transition): a
-// state change, or an operator action that kept the state (From == To and
-// Action set).
-type Transition struct {
-	From   string    `json:"from,omitempty"`
-	To     string    `json:"to,omitempty"`
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`
-	Reason string    `json:"reason"`
-	Action string    `json:"action,omitempty"`
-}
+// Transition is one recorded change of a shard: a state change, or an
+// operator action that kept the state (From == To and Action set).
+type Transition = workflows.Transition
 
 // SystemActor is the actor of the transitions the workflow makes on its
-// own (workflows.SystemActor); any other actor is an operator.
-const SystemActor = "workflow"
+// own; any other actor is an operator.
+const SystemActor = workflows.SystemActor
 
 // MigrationInfoFromPlan fills the plan's part of a MigrationInfo: id,
 // name, source and destination locations, allowed regions, modes. p

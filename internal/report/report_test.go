@@ -18,6 +18,7 @@ import (
 	"github.com/ocimove/ocimove/internal/routing"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/workflows"
 )
 
 const root = "_migrations/m1/"
@@ -40,19 +41,19 @@ func seeded(t *testing.T) (store.Store, []report.ShardInfo) {
 		{Result: engine.Result{Key: "users/2/bad", Size: 3, Outcome: engine.Failed, Error: "denied"}},
 	}))
 	t0 := reporttest.T0
-	two := report.ShardInfo{ShardID: "users-2-bbbb", Prefix: "users/2/", State: "RolledBack",
+	two := report.ShardInfo{ShardStatus: workflows.ShardStatus{ShardID: "users-2-bbbb", Prefix: "users/2/", State: "RolledBack",
 		Transitions: []report.Transition{
 			{From: "Pending", To: "Copying", At: t0, Actor: "workflow"},
 			{From: "Soaking", To: "RollingBack", At: t0.Add(time.Hour), Actor: "carol", Reason: "INC-9 latency", Action: "rollback"},
 			{From: "RollingBack", To: "RolledBack", At: t0.Add(2 * time.Hour), Actor: "carol", Reason: "rolled back to the source: INC-9 latency"},
-		},
+		}},
 		Routes: []routing.HistoryEntry{
 			{Kind: routing.EventRegister, To: routing.StateSource, Version: 0, At: t0},
 			{Kind: routing.EventSet, From: routing.StateSource, To: routing.StateReadOnly, Version: 1, OperationID: "freeze-1", Actor: "workflow", Reason: "freeze before cutover", At: t0.Add(time.Minute)},
 			{Kind: routing.EventSet, From: routing.StateReadOnly, To: routing.StateDestination, Version: 2, OperationID: "cutover-1", Actor: "workflow", Reason: "cutover", At: t0.Add(2 * time.Minute)},
 		}}
 	// A shard that has not started: no records at all.
-	three := report.ShardInfo{ShardID: "users-3-cccc", Prefix: "users/3/", State: "Pending"}
+	three := report.ShardInfo{ShardStatus: workflows.ShardStatus{ShardID: "users-3-cccc", Prefix: "users/3/", State: "Pending"}}
 	return st, []report.ShardInfo{one, two, three}
 }
 

@@ -26,10 +26,10 @@ func openManifests(st store.Store, root string) (*manifest.Store, error) {
 }
 
 func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardReport, error) {
-	sr := &ShardReport{ShardID: si.ShardID, Prefix: si.Prefix, State: si.State, LastError: si.LastError,
+	sr := &ShardReport{ShardID: si.ShardID, Prefix: si.Prefix, State: string(si.State), LastError: si.LastError,
 		Status: si.Counts, Outcomes: map[string]int64{},
 		Verification: Verification{SourceChecks: map[string]int64{}, DestChecks: map[string]int64{}},
-		Route:        RouteNow{State: si.RouteState, Version: si.RouteVersion, OperationID: si.RouteOp}}
+		Route:        RouteNow{State: string(si.RouteState), Version: si.RouteVersion, OperationID: si.RouteOp}}
 
 	keys, err := ms.ListKeys(ctx, manifest.ShardDir(ms.Root(), si.ShardID))
 	if err != nil {
@@ -230,7 +230,7 @@ func timings(si ShardInfo) Timings {
 	t.InState = map[string]time.Duration{}
 	for i, tr := range changes {
 		if i+1 < len(changes) {
-			t.InState[tr.To] += changes[i+1].At.Sub(tr.At)
+			t.InState[string(tr.To)] += changes[i+1].At.Sub(tr.At)
 		}
 		switch tr.To {
 		case "Frozen":
@@ -266,7 +266,7 @@ func routeFromTransitions(ts []Transition) []RoutingChange {
 		if tr.From == tr.To {
 			continue
 		}
-		to, ok := routeTargets[tr.To]
+		to, ok := routeTargets[string(tr.To)]
 		if !ok && tr.From == "Frozen" && tr.To != "Soaking" {
 			to, ok = "source", true // a freeze that ended without cutover
 		}

@@ -191,11 +191,11 @@ func writeActions(m *mdWriter, ts []Transition) {
 	for _, t := range ts {
 		action := t.Action
 		if action == "" {
-			action = "→ " + t.To
+			action = "→ " + string(t.To)
 		}
-		state := t.To
+		state := string(t.To)
 		if t.From != "" && t.From != t.To {
-			state = t.From + " → " + t.To
+			state = string(t.From) + " → " + string(t.To)
 		}
 		m.f("| %s | %s | %s | %s | %s |\n", stamp(t.At), cell(action), cell(t.Actor), cell(t.Reason), cell(state))
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/ocimove/ocimove/internal/report"
 	"github.com/ocimove/ocimove/internal/routing"
 	"github.com/ocimove/ocimove/internal/store"
+	"github.com/ocimove/ocimove/workflows"
 )
 
 // T0 is the seeded shard's first transition.
@@ -80,11 +81,11 @@ func Seed(t testing.TB, ms *manifest.Store, migrationID, shardID, prefix string)
 		}}))
 
 	at := func(m int) time.Time { return T0.Add(time.Duration(m) * time.Minute) }
-	return report.ShardInfo{
+	return report.ShardInfo{ShardStatus: workflows.ShardStatus{
 		ShardID: shardID, Prefix: prefix, State: "Complete",
 		Counts:  activities.Counts{Objects: 8, Bytes: 70<<20 + 171, Copied: 4, Skipped: 1, Failed: 1, SourceGone: 1},
 		Batches: 2, DeltaRounds: 1, Recopies: 1, Freezes: 1,
-		RouteState: string(routing.StateDestination), RouteVersion: 2, RouteOp: "cutover-1",
+		RouteState: routing.StateDestination, RouteVersion: 2, RouteOp: "cutover-1",
 		FrozenAt: at(3), CutoverAt: at(4), SoakUntil: at(10), Purged: 5,
 		Transitions: []report.Transition{
 			{From: "Pending", To: "Copying", At: at(0), Actor: "workflow", Reason: "started"},
@@ -98,5 +99,5 @@ func Seed(t testing.TB, ms *manifest.Store, migrationID, shardID, prefix string)
 			{From: "Soaking", To: "Complete", At: at(10), Actor: "workflow", Reason: "purged"},
 		},
 		TransitionCount: 9,
-	}
+	}}
 }

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/ocimove/ocimove/internal/progress"
 	"github.com/ocimove/ocimove/workflows"
 )
 
@@ -142,13 +143,13 @@ func (a *app) operate(ctx context.Context, update, migrationID, shardArg string,
 		if shardArg != "" {
 			var st workflows.ShardStatus
 			if err = h.Get(ctx, &st); err == nil {
-				fmt.Fprintf(a.out, "%s: accepted for %s; it is now %s. Recorded: %s, %q.\n", update, target, stateText(st), who(req), req.Reason)
+				fmt.Fprintf(a.out, "%s: accepted for %s; it is now %s. Recorded: %s, %q.\n", update, target, progress.StateText(st), who(req), req.Reason)
 				return nil
 			}
 		} else {
 			var st workflows.MigrationStatus
 			if err = h.Get(ctx, &st); err == nil {
-				fmt.Fprintf(a.out, "%s: accepted for %s; it is now %s (%s). Recorded: %s, %q.\n", update, target, st.State, byStateText(st.ByState), who(req), req.Reason)
+				fmt.Fprintf(a.out, "%s: accepted for %s; it is now %s (%s). Recorded: %s, %q.\n", update, target, st.State, progress.ByStateText(st.ByState), who(req), req.Reason)
 				return nil
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/progress"
 )
 
 // planReport is the plan command's answer, also its JSON output.
@@ -155,7 +156,7 @@ func durationText(d time.Duration, l plan.Limits) string {
 	if unlimited(l) {
 		return "unlimited"
 	}
-	return roundDuration(d).String()
+	return progress.Round(d).String()
 }
 
 func rateText(l plan.Limits) string {
@@ -163,11 +164,11 @@ func rateText(l plan.Limits) string {
 	case unlimited(l):
 		return "unlimited (limits.bytesPerSecond and limits.requestsPerSecond are not set)"
 	case l.RequestsPerSecond <= 0:
-		return fmt.Sprintf("%s/s per worker (limits.bytesPerSecond)", humanBytes(l.BytesPerSecond))
+		return fmt.Sprintf("%s/s per worker (limits.bytesPerSecond)", progress.Bytes(l.BytesPerSecond))
 	case l.BytesPerSecond <= 0:
 		return fmt.Sprintf("%g requests/s per worker (limits.requestsPerSecond)", l.RequestsPerSecond)
 	}
-	return fmt.Sprintf("%s/s and %g requests/s per worker (limits)", humanBytes(l.BytesPerSecond), l.RequestsPerSecond)
+	return fmt.Sprintf("%s/s and %g requests/s per worker (limits)", progress.Bytes(l.BytesPerSecond), l.RequestsPerSecond)
 }
 
 func (r planReport) print(w io.Writer, path string) {
@@ -177,9 +178,9 @@ func (r planReport) print(w io.Writer, path string) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SHARD\tPREFIX\tOBJECTS\tBYTES\tEST. DURATION")
 		for _, s := range r.Shards {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.ShardID, s.Prefix, s.Objects, humanBytes(s.Bytes), s.EstimatedText)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.ShardID, s.Prefix, s.Objects, progress.Bytes(s.Bytes), s.EstimatedText)
 		}
-		fmt.Fprintf(tw, "TOTAL\t\t%d\t%s\t%s\n", r.Objects, humanBytes(r.Bytes), r.EstimatedText)
+		fmt.Fprintf(tw, "TOTAL\t\t%d\t%s\t%s\n", r.Objects, progress.Bytes(r.Bytes), r.EstimatedText)
 		tw.Flush()
 		fmt.Fprintf(w, "\nRate: %s\n", r.Rate)
 	} else {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/evidence"
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/progress"
 	"github.com/ocimove/ocimove/internal/report"
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
@@ -200,7 +201,7 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 		return err
 	}
 	fmt.Fprintf(a.out, "Report of migration %s (%s; %d shards, %d objects, %s):\n  %s\n  %s\n",
-		id, info.State, rep.Totals.Shards, rep.Totals.Objects, humanBytes(rep.Totals.Bytes), mdPath, jsonPath)
+		id, info.State, rep.Totals.Shards, rep.Totals.Objects, progress.Bytes(rep.Totals.Bytes), mdPath, jsonPath)
 	if !f.evidence {
 		return nil
 	}

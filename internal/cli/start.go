@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/progress"
 	"github.com/ocimove/ocimove/workflows"
 )
 
@@ -108,7 +109,7 @@ func (a *app) start(ctx context.Context, c client.Client, p *plan.Plan, rep plan
 		return a.temporalError(fmt.Errorf("start migration %s: %w", p.ID, err))
 	}
 	fmt.Fprintf(a.out, "Started migration %s: %d shards, %d objects, %s (workflow %s, run %s, task queue %q).\nFollow it with: starter status %s --watch\n",
-		p.ID, len(rep.Shards), rep.Objects, humanBytes(rep.Bytes), wid, run.GetRunID(), a.conn.taskQueue, p.ID)
+		p.ID, len(rep.Shards), rep.Objects, progress.Bytes(rep.Bytes), wid, run.GetRunID(), a.conn.taskQueue, p.ID)
 	return nil
 }
 

@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"sort"
-	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,22 +12,12 @@ import (
 	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ocimove/ocimove/internal/progress"
 	"github.com/ocimove/ocimove/workflows"
 )
 
 // statusView is what status shows, and its JSON output.
-type statusView struct {
-	// WorkflowStatus is the migration workflow's execution status:
-	// Running, Completed, Canceled, Failed, Terminated, …
-	WorkflowStatus string                    `json:"workflowStatus"`
-	Migration      workflows.MigrationStatus `json:"migration"`
-	// Shards are every shard of the plan in order; those not started yet
-	// are Pending with only their id and prefix.
-	Shards []workflows.ShardStatus `json:"shards"`
-	// ShardErrors names shards whose status query failed.
-	ShardErrors map[string]string `json:"shardErrors,omitempty"`
-	At          time.Time         `json:"at"`
-}
+type statusView = progress.View
 
 func (a *app) statusCommand() *cobra.Command {
 	var (
@@ -73,7 +59,7 @@ func (a *app) statusCommand() *cobra.Command {
 			if output == "json" {
 				return writeJSON(a.out, v)
 			}
-			v.print(a.out)
+			v.Print(a.out)
 			return nil
 		},
 	}
@@ -153,139 +139,4 @@ func shardStatus(ctx context.Context, c client.Client, migrationID, shardID stri
 		return st, err
 	}
 	return st, val.Get(&st)
-}
-
-// stateText is a shard's state with what qualifies it.
-func stateText(s workflows.ShardStatus) string {
-	t := string(s.State)
-	var notes []string
-	if s.Paused {
-		notes = append(notes, "paused")
-	}
-	if s.WaitingForOperator {
-		notes = append(notes, fmt.Sprintf("waiting for an operator at the round limit, %.1f changes/min", s.ChangeRate))
-	}
-	if r := s.Request; r != nil {
-		notes = append(notes, fmt.Sprintf("%s by %s pending", r.Action, r.Actor))
-	}
-	if r := s.Restore; r != nil {
-		notes = append(notes, fmt.Sprintf("returning routing to %s: %d attempts since %s", r.To, r.Attempts, r.Since.UTC().Format("15:04:05Z")))
-	}
-	if len(notes) > 0 {
-		t += " (" + strings.Join(notes, "; ") + ")"
-	}
-	return t
-}
-
-// byStateText lists the non-zero counts by state in lifecycle order.
-func byStateText(by map[workflows.ShardState]int) string {
-	var parts []string
-	for _, s := range workflows.AllShardStates {
-		if n := by[s]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", s, n))
-		}
-	}
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, ", ")
-}
-
-// summary writes the migration's header lines.
-func (v *statusView) summary(w io.Writer) {
-	ms := v.Migration
-	state := string(ms.State)
-	if v.WorkflowStatus != "Running" {
-		state = fmt.Sprintf("%s (workflow %s)", ms.State, v.WorkflowStatus)
-	}
-	fmt.Fprintf(w, "Migration %s: %s\n", ms.MigrationID, state)
-	fmt.Fprintf(w, "Shards: %d, %d started; window %d, %d in use; %s\n", ms.Shards, ms.Started, ms.Window, ms.SlotsUsed, byStateText(ms.ByState))
-	done := fmt.Sprintf("%d objects, %s", ms.ObjectsDone, humanBytes(ms.BytesDone))
-	if ms.Estimate.Bytes > 0 {
-		done += fmt.Sprintf(" of %d objects, %s (%.0f%%)", ms.Estimate.Objects, humanBytes(ms.Estimate.Bytes),
-			100*min(1, float64(ms.BytesDone)/float64(ms.Estimate.Bytes)))
-	}
-	rate := "-"
-	if ms.BytesPerSecond > 0 {
-		rate = humanBytes(int64(ms.BytesPerSecond)) + "/s"
-	}
-	fmt.Fprintf(w, "Copied: %s; rate %s; ETA %s\n", done, rate, etaText(ms))
-}
-
-func etaText(ms workflows.MigrationStatus) string {
-	switch {
-	case ms.State == workflows.MigrationComplete:
-		return "done"
-	case ms.ETA > 0:
-		return roundDuration(ms.ETA).String()
-	case ms.Estimate.Bytes > 0 && ms.BytesDone >= ms.Estimate.Bytes:
-		return "copy done"
-	}
-	return "unknown"
-}
-
-// print writes the status table.
-func (v *statusView) print(w io.Writer) {
-	v.summary(w)
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SHARD\tPREFIX\tSTATE\tOBJECTS\tBYTES\tLAST ERROR")
-	for _, s := range v.Shards {
-		last := s.LastError
-		if e, ok := v.ShardErrors[s.ShardID]; ok {
-			last = "status unavailable: " + e
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ShardID, s.Prefix, stateText(s), s.Counts.Objects, humanBytes(s.Counts.Bytes), clip(oneLine(last), 100))
-	}
-	tw.Flush()
-	v.printActions(w)
-}
-
-// printActions lists the latest operator actions of the migration and its
-// shards.
-func (v *statusView) printActions(w io.Writer) {
-	type row struct {
-		at                    time.Time
-		who, what, where, why string
-	}
-	var rows []row
-	for _, t := range v.Migration.Actions {
-		rows = append(rows, row{t.At, t.Actor, t.Action, "migration", t.Reason})
-	}
-	for _, s := range v.Shards {
-		for _, t := range s.Transitions {
-			if t.Actor == workflows.SystemActor || t.Actor == "" {
-				continue
-			}
-			what := t.Action
-			if what == "" {
-				what = fmt.Sprintf("%s→%s", t.From, t.To)
-			}
-			rows = append(rows, row{t.At, t.Actor, what, s.ShardID, t.Reason})
-		}
-	}
-	if len(rows) == 0 {
-		return
-	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].at.After(rows[j].at) })
-	if len(rows) > 10 {
-		rows = rows[:10]
-	}
-	fmt.Fprintln(w, "\nLatest operator actions:")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "AT\tWHO\tACTION\tON\tREASON")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.at.Local().Format(time.DateTime), r.who, r.what, r.where, clip(oneLine(r.why), 80))
-	}
-	tw.Flush()
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

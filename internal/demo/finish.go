@@ -10,8 +10,12 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/progress"
 	"github.com/ocimove/ocimove/internal/store"
+	"github.com/ocimove/ocimove/workflows"
 )
 
 // finish copies the migration's manifests out of the destination bucket
@@ -82,14 +86,14 @@ func download(ctx context.Context, s store.Store, key, path string) error {
 
 // summarize prints the outcome and where everything is.
 func summarize(out io.Writer, res *Result) {
-	fmt.Fprintf(out, "\nEvery shard is cut over (%s) in %s.\n", byState(res.Shards), res.Elapsed.Round(1e9))
+	fmt.Fprintf(out, "\nEvery shard is cut over (%s) in %s.\n", shardsByState(res.Shards), res.Elapsed.Round(1e9))
 	fmt.Fprintf(out, "  %-10s %-9s %9s %11s  %s\n", "shard", "state", "objects", "bytes", "cut over at")
 	for _, v := range res.Shards {
 		at := ""
 		if !v.CutoverAt.IsZero() {
 			at = v.CutoverAt.Local().Format("15:04:05")
 		}
-		fmt.Fprintf(out, "  %-10s %-9s %9s %11s  %s\n", v.Prefix, stateOf(v), count(v.Objects), bytesIEC(v.Bytes), at)
+		fmt.Fprintf(out, "  %-10s %-9s %9s %11s  %s\n", v.Prefix, v.State, humanize.Comma(v.Objects), progress.Bytes(v.Bytes), at)
 	}
 	fmt.Fprintln(out, "\nWhere things are:")
 	fmt.Fprintf(out, "  plan           %s\n", res.PlanPath)
@@ -102,4 +106,13 @@ func summarize(out io.Writer, res *Result) {
 	fmt.Fprintf(out, "  logs           %s, %s\n", filepath.Join(res.Dir, workerLog), filepath.Join(res.Dir, temporalLog))
 	fmt.Fprintln(out, "\nThe shards stay Soaking (source kept for rollback; nothing is purged). Running the same command again")
 	fmt.Fprintln(out, "resumes this migration without seeding or copying again; --fresh starts over.")
+}
+
+// shardsByState counts the shards per state, in lifecycle order.
+func shardsByState(views []ShardView) string {
+	n := map[workflows.ShardState]int{}
+	for _, v := range views {
+		n[v.State]++
+	}
+	return progress.ByStateText(n)
 }

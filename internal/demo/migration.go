@@ -63,6 +63,8 @@ type ShardView struct {
 	Total     Size                 `json:"total"`
 	CutoverAt time.Time            `json:"cutoverAt,omitzero"`
 	LastError string               `json:"lastError,omitempty"`
+	// status is the shard's last status, for the display.
+	status workflows.ShardStatus
 }
 
 // cutOver reports whether a shard has reached its cutover.
@@ -90,12 +92,14 @@ func pollShards(ctx context.Context, c client.Client, migrationID string, prev [
 		var notFound *serviceerror.NotFound
 		switch {
 		case err == nil:
+			v.status = st
 			v.State, v.Objects, v.Bytes, v.LastError = st.State, st.Counts.Objects, st.Counts.Bytes, st.LastError
 			if !st.CutoverAt.IsZero() {
 				v.CutoverAt = st.CutoverAt
 			}
 		case errors.As(err, &notFound):
 			v.State = workflows.Pending
+			v.status = workflows.ShardStatus{MigrationID: migrationID, ShardID: v.ID, Prefix: v.Prefix, State: workflows.Pending}
 		}
 		out[i] = v
 	}

@@ -13,7 +13,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/progress"
 	"github.com/ocimove/ocimove/workflows"
 )
 
@@ -221,9 +224,9 @@ func seedSource(ctx context.Context, out io.Writer, e *Endpoints, st *State) err
 	for _, o := range objs {
 		bytes += o.size
 	}
-	fmt.Fprintf(out, "seeding      %s objects (%s) into %d shards users/00/ … %s", count(int64(len(objs))), bytesIEC(bytes), st.Shards, shardPrefix(st.Shards-1))
+	fmt.Fprintf(out, "seeding      %s objects (%s) into %d shards users/00/ … %s", humanize.Comma(int64(len(objs))), progress.Bytes(bytes), st.Shards, shardPrefix(st.Shards-1))
 	if st.LargeObjectBytes > 0 {
-		fmt.Fprintf(out, ", one of them %s (multipart at the destination, parts of %s)", bytesIEC(st.LargeObjectBytes), bytesIEC(st.PartSize))
+		fmt.Fprintf(out, ", one of them %s (multipart at the destination, parts of %s)", progress.Bytes(st.LargeObjectBytes), progress.Bytes(st.PartSize))
 	}
 	fmt.Fprintln(out)
 	src, err := e.Source(ctx)
@@ -249,7 +252,8 @@ func watch(ctx context.Context, cfg Config, c client.Client, run client.Workflow
 	}
 	views := make([]ShardView, len(shards))
 	for i, s := range shards {
-		views[i] = ShardView{ID: s.ID, Prefix: s.Prefix, State: workflows.Pending, Total: st.Seed[s.Prefix]}
+		views[i] = ShardView{ID: s.ID, Prefix: s.Prefix, State: workflows.Pending, Total: st.Seed[s.Prefix],
+			status: workflows.ShardStatus{MigrationID: p.ID, ShardID: s.ID, Prefix: s.Prefix, State: workflows.Pending}}
 	}
 	ended := make(chan error, 1)
 	go func() {
@@ -262,7 +266,7 @@ func watch(ctx context.Context, cfg Config, c client.Client, run client.Workflow
 		defer t.Stop()
 		deadline = t.C
 	}
-	pr := newProgress(cfg.Out, cfg.Redraw)
+	pr := newDisplay(cfg.Out, cfg.Redraw)
 	tick := time.NewTicker(cfg.Interval)
 	defer tick.Stop()
 	poll := time.NewTicker(min(cfg.Interval, time.Second))
@@ -270,7 +274,6 @@ func watch(ctx context.Context, cfg Config, c client.Client, run client.Workflow
 	first := true
 	for {
 		views = pollShards(ctx, c, p.ID, views)
-		pr.observe(views)
 		if ctx.Err() != nil {
 			return views, ErrInterrupted
 		}
@@ -283,7 +286,7 @@ func watch(ctx context.Context, cfg Config, c client.Client, run client.Workflow
 		}
 		if first || all || len(failed) > 0 {
 			first = false
-			pr.draw(views)
+			pr.draw(ctx, c, p.ID, views)
 		}
 		if all || len(failed) > 0 {
 			if len(failed) > 0 {
@@ -304,10 +307,10 @@ func watch(ctx context.Context, cfg Config, c client.Client, run client.Workflow
 			}
 			ended = nil // completed: the final poll shows the shards
 		case <-deadline:
-			pr.draw(views)
+			pr.draw(ctx, c, p.ID, views)
 			return views, fmt.Errorf("demo: not every shard was cut over within %s", cfg.Timeout)
 		case <-tick.C:
-			pr.draw(views)
+			pr.draw(ctx, c, p.ID, views)
 		case <-poll.C:
 		}
 	}

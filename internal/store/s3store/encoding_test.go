@@ -114,7 +114,7 @@ func TestErrorsHideEndpointSecrets(t *testing.T) {
 	e := start(t, "us-east-1")
 	for _, endpoint := range []string{
 		"http://user:pw-s3cr3t@" + addr + "/path-s3cr3t?token=s3cr3t", // refused by the SDK's endpoint rules
-		"http://" + addr + "/path-s3cr3t",                               // a network error holding the request URL
+		"http://" + addr + "/path-s3cr3t",                             // a network error holding the request URL
 	} {
 		st := e.store(t, s3store.Config{Endpoint: endpoint, MaxAttempts: 2})
 		ctx, cancel := context.WithTimeout(e.ctx, time.Minute)

@@ -31,8 +31,10 @@ type BatchOptions struct {
 	// CopyOptions.MigrationID for what it changes about skips.
 	MigrationID string
 	// ForeignObjects says what to do with existing destination objects
-	// that MigrationID did not write (default ForeignRefuse).
+	// that MigrationID did not write (default ForeignRefuse), in the store
+	// ForeignScope names (see CopyOptions.ForeignScope).
 	ForeignObjects ForeignPolicy
+	ForeignScope   string
 	// RequireSourceCheck fails objects whose source read cannot be checked
 	// (see CopyOptions.RequireSourceCheck).
 	RequireSourceCheck bool
@@ -93,7 +95,7 @@ func (e *Engine) CopyBatch(ctx context.Context, src, dst store.Store, objs []sto
 				resume = &c
 			}
 			co := CopyOptions{Resume: resume, OnCheckpoint: onCP, MigrationID: opts.MigrationID,
-				ForeignObjects: opts.ForeignObjects, RequireSourceCheck: opts.RequireSourceCheck}
+				ForeignObjects: opts.ForeignObjects, ForeignScope: opts.ForeignScope, RequireSourceCheck: opts.RequireSourceCheck}
 			if _, ok := present[obj.Key]; indexed && !ok {
 				co.Absent = true
 			}

@@ -36,6 +36,12 @@ type CopyOptions struct {
 	// ForeignObjects says what to do with an existing destination object
 	// that MigrationID did not write (default ForeignRefuse).
 	ForeignObjects ForeignPolicy
+	// ForeignScope, if set, names the store (its String()) that
+	// ForeignObjects protects: the migration's destination. A copy into any
+	// other store (a rollback's reverse sync into the source, whose objects
+	// are the shard's own) overwrites objects the migration did not write.
+	// "" protects every destination.
+	ForeignScope string
 	// RequireSourceCheck makes an object whose source read cannot be
 	// checked against a checksum of the source fail (permanently, naming
 	// why) instead of being copied with SourceCheckNone.

@@ -51,6 +51,13 @@ func TestForeignDestinationObjectsAreNotOverwritten(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "mig-old", info.Metadata.User[store.MetaMigrationID], "the other migration's object is untouched")
 
+			// The policy protects the store it is scoped to, only.
+			res = e.CopyBatch(ctx, d.src, d.dst, objs, engine.BatchOptions{MigrationID: "mig-new", ForeignScope: d.dst.String()})
+			assert.Equal(t, engine.Failed, res[0].Outcome, "scoped to this destination: %s", res[0].Error)
+			res = e.CopyBatch(ctx, d.src, d.dst, objs[:1], engine.BatchOptions{MigrationID: "mig-new", ForeignScope: "s3://elsewhere"})
+			require.Equal(t, engine.Copied, res[0].Outcome, "a store the policy does not protect is written: %s", res[0].Error)
+			put(t, d.dst, "f/app", appBytes, store.Metadata{}) // the application writes it again
+
 			res = e.CopyBatch(ctx, d.src, d.dst, objs, engine.BatchOptions{MigrationID: "mig-new", ForeignObjects: engine.ForeignOverwrite})
 			for _, r := range res {
 				require.Equal(t, engine.Copied, r.Outcome, "%s: %s", r.Key, r.Error)

@@ -49,7 +49,8 @@ func writerOf(cur store.ObjectInfo) string {
 // of the destination object itself, streamed at skip time.
 func (e *Engine) skip(ctx context.Context, dst store.Store, obj, cur store.ObjectInfo, opts CopyOptions) (Result, bool, error) {
 	if opts.MigrationID != "" && !store.WrittenBy(cur, opts.MigrationID) {
-		if opts.ForeignObjects == ForeignOverwrite {
+		protected := opts.ForeignScope == "" || opts.ForeignScope == dst.String()
+		if opts.ForeignObjects == ForeignOverwrite || !protected {
 			return Result{}, false, nil // and never skipped on another writer's word
 		}
 		return Result{}, false, &foreignError{key: obj.Key, writer: writerOf(cur), migrationID: opts.MigrationID}

@@ -18,7 +18,12 @@ import (
 	"github.com/ocimove/ocimove/internal/store"
 )
 
-// List implements store.Store with ListObjectsV2 and StartAfter.
+// maxEmptyPages bounds the empty pages List follows before it gives up.
+const maxEmptyPages = 100
+
+// List implements store.Store with ListObjectsV2 and StartAfter. A page
+// the service returns empty but truncated is followed by its continuation
+// token, so a page List returns is never empty and truncated.
 func (s *Store) List(ctx context.Context, opts store.ListOptions) (store.ListPage, error) {
 	// URL encoding lets keys with characters XML 1.0 cannot carry (such
 	// as U+0001) list intact.
@@ -32,10 +37,22 @@ func (s *Store) List(ctx context.Context, opts store.ListOptions) (store.ListPag
 	if opts.Limit > 0 {
 		in.MaxKeys = aws.Int32(int32(min(opts.Limit, 1000)))
 	}
-	out, err := s.client.ListObjectsV2(ctx, in, s.call("list", opts.Prefix))
-	if err != nil {
-		return store.ListPage{}, s.mapErr("list", opts.Prefix, err)
+	var out *s3.ListObjectsV2Output
+	for empty := 0; ; empty++ {
+		var err error
+		if out, err = s.client.ListObjectsV2(ctx, in, s.call("list", opts.Prefix)); err != nil {
+			return store.ListPage{}, s.mapErr("list", opts.Prefix, err)
+		}
+		if len(out.Contents) > 0 || !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		if aws.ToString(out.NextContinuationToken) == "" || empty >= maxEmptyPages {
+			return store.ListPage{}, &store.Error{Store: s.String(), Op: "list", Key: opts.Prefix, Class: store.Retryable,
+				Err: fmt.Errorf("the service returned %d empty pages that say more follow", empty+1)}
+		}
+		in.ContinuationToken = out.NextContinuationToken
 	}
+	var err error
 	page := store.ListPage{Truncated: aws.ToBool(out.IsTruncated)}
 	encoded := out.EncodingType == types.EncodingTypeUrl
 	for _, o := range out.Contents {

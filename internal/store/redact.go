@@ -61,7 +61,9 @@ func redactChain(err error, depth int) {
 		return
 	}
 	if ue, ok := err.(*url.Error); ok {
-		ue.URL = SafeURL(ue.URL)
+		if safe := SafeURL(ue.URL); safe != ue.URL {
+			ue.URL = safe // once, by the goroutine that got the error
+		}
 	}
 	switch u := err.(type) {
 	case interface{ Unwrap() []error }:

@@ -34,6 +34,9 @@ func (c *Counts) add(r engine.Result) {
 	case engine.Failed:
 		c.Failed++
 	}
+	if r.SourceCheck == engine.SourceCheckNone {
+		c.SourceUnchecked++
+	}
 }
 
 // Add returns the sum of c and o.
@@ -43,6 +46,7 @@ func (c Counts) Add(o Counts) Counts {
 		Skipped: c.Skipped + o.Skipped, Excluded: c.Excluded + o.Excluded, SourceGone: c.SourceGone + o.SourceGone,
 		UnsupportedName: c.UnsupportedName + o.UnsupportedName, Archived: c.Archived + o.Archived,
 		Failed: c.Failed + o.Failed, BytesSent: c.BytesSent + o.BytesSent, BytesResent: c.BytesResent + o.BytesResent,
+		SourceUnchecked: c.SourceUnchecked + o.SourceUnchecked,
 	}
 }
 

@@ -61,8 +61,17 @@ func (s *session) checkWrite() error {
 }
 
 // copyOptions are the engine options every copy of this migration uses:
-// the migration id for provenance, and the plan's copy policies. Callers
-// add their batch-specific fields (resume state, callbacks).
+// the migration id for provenance, and the plan's copy policies (what to do
+// with destination objects the migration did not write; whether a source
+// read that cannot be checked fails). Callers add their batch-specific
+// fields (resume state, callbacks).
 func (s *session) copyOptions() engine.BatchOptions {
-	return engine.BatchOptions{MigrationID: s.plan.ID}
+	foreign := engine.ForeignRefuse
+	if s.plan.Destination.ForeignObjects == plan.ForeignOverwrite {
+		foreign = engine.ForeignOverwrite
+	}
+	// The policy protects the destination bucket; a reverse sync into the
+	// source overwrites the shard's own objects there.
+	return engine.BatchOptions{MigrationID: s.plan.ID, ForeignObjects: foreign, ForeignScope: s.stores.Destination.String(),
+		RequireSourceCheck: s.plan.Verification.RequireSourceCheck}
 }

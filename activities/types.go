@@ -55,6 +55,9 @@ type Counts struct {
 	Failed          int64 `json:"failed"`
 	BytesSent       int64 `json:"bytesSent"`   // bytes written to the destination, re-sends included
 	BytesResent     int64 `json:"bytesResent"` // bytes sent again after a crash or retry (waste)
+	// SourceUnchecked counts the records whose source read was checked
+	// against no checksum of the source (source check "none").
+	SourceUnchecked int64 `json:"sourceUnchecked"`
 }
 
 // PreflightInput is the plan to check, as JSON (plan.Plan, normalized).

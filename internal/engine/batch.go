@@ -27,8 +27,17 @@ type BatchOptions struct {
 	// from the start of the batch's common prefix.
 	After string
 	// MigrationID is the migration the batch belongs to, written into every
-	// copied object's provenance (store.MetaMigrationID).
+	// copied object's provenance (store.MetaMigrationID); see
+	// CopyOptions.MigrationID for what it changes about skips.
 	MigrationID string
+	// ForeignObjects says what to do with existing destination objects
+	// that MigrationID did not write (default ForeignRefuse), in the store
+	// ForeignScope names (see CopyOptions.ForeignScope).
+	ForeignObjects ForeignPolicy
+	ForeignScope   string
+	// RequireSourceCheck fails objects whose source read cannot be checked
+	// (see CopyOptions.RequireSourceCheck).
+	RequireSourceCheck bool
 }
 
 // CopyBatch copies objs with at most Config.Concurrency objects in flight
@@ -85,7 +94,8 @@ func (e *Engine) CopyBatch(ctx context.Context, src, dst store.Store, objs []sto
 			if c, ok := opts.Resume[obj.Key]; ok {
 				resume = &c
 			}
-			co := CopyOptions{Resume: resume, OnCheckpoint: onCP, MigrationID: opts.MigrationID}
+			co := CopyOptions{Resume: resume, OnCheckpoint: onCP, MigrationID: opts.MigrationID,
+				ForeignObjects: opts.ForeignObjects, ForeignScope: opts.ForeignScope, RequireSourceCheck: opts.RequireSourceCheck}
 			if _, ok := present[obj.Key]; indexed && !ok {
 				co.Absent = true
 			}

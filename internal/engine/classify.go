@@ -77,6 +77,10 @@ func outcomeOf(err error) (Outcome, store.Class) {
 	case errors.Is(err, store.ErrChecksumMismatch):
 		// Retried already; a mismatch that persists is permanent.
 		return Failed, store.Permanent
+	case errors.Is(err, ErrForeignObject), errors.Is(err, ErrSourceUnchecked):
+		// Refused by policy: only a change of the plan (or of the
+		// objects) can let the copy proceed.
+		return Failed, store.Permanent
 	case errors.Is(err, errSourceChanged):
 		return Failed, store.Retryable
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -90,6 +94,8 @@ func outcomeOf(err error) (Outcome, store.Class) {
 // retryable reports whether the engine should try the object again.
 func retryable(err error) bool {
 	switch {
+	case errors.Is(err, ErrForeignObject), errors.Is(err, ErrSourceUnchecked):
+		return false
 	case sideOf(err) == sourceSide && errors.Is(err, store.ErrNotFound):
 		// Pinned to a version that is gone: the caller looks again, and
 		// only a key that is gone too is source-gone.

@@ -3,9 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -31,9 +28,39 @@ type CopyOptions struct {
 	Absent bool
 	// MigrationID is written into the object's provenance
 	// (store.MetaMigrationID), so that a later run can tell which
-	// migration wrote it.
+	// migration wrote it. When set, only objects this migration wrote are
+	// skipped as identical, and ForeignObjects decides about the others;
+	// when empty (the engine used on its own), any object whose provenance
+	// matches is skipped and any other overwritten.
 	MigrationID string
+	// ForeignObjects says what to do with an existing destination object
+	// that MigrationID did not write (default ForeignRefuse).
+	ForeignObjects ForeignPolicy
+	// ForeignScope, if set, names the store (its String()) that
+	// ForeignObjects protects: the migration's destination. A copy into any
+	// other store (a rollback's reverse sync into the source, whose objects
+	// are the shard's own) overwrites objects the migration did not write.
+	// "" protects every destination.
+	ForeignScope string
+	// RequireSourceCheck makes an object whose source read cannot be
+	// checked against a checksum of the source fail (permanently, naming
+	// why) instead of being copied with SourceCheckNone.
+	RequireSourceCheck bool
 }
+
+// ForeignPolicy says what a copy does with an existing destination object
+// that its migration did not write: one the application wrote (no
+// provenance), or another migration.
+type ForeignPolicy string
+
+// Foreign-object policies.
+const (
+	// ForeignRefuse leaves the object untouched; the source object's
+	// record is Failed (permanent), naming the key and its writer.
+	ForeignRefuse ForeignPolicy = "refuse"
+	// ForeignOverwrite overwrites it (conditionally, on its ETag).
+	ForeignOverwrite ForeignPolicy = "overwrite"
+)
 
 // Copy copies one object from src to dst under the same key and returns its
 // record. It never returns an error: failures are recorded in the Result.
@@ -69,7 +96,7 @@ func (e *Engine) copy(ctx context.Context, src, dst store.Store, obj store.Objec
 	backoff := e.cfg.RetryBackoff
 	for attempt := 1; ; attempt++ {
 		var r Result
-		r, err = e.copyOnce(ctx, src, dst, obj, cp, onCP, opts.Absent && attempt == 1, opts.MigrationID)
+		r, err = e.copyOnce(ctx, src, dst, obj, cp, onCP, opts.Absent && attempt == 1, opts)
 		res.BytesSent += r.BytesSent
 		if err == nil {
 			r.BytesSent = res.BytesSent
@@ -126,7 +153,7 @@ func (e *Engine) abort(dst store.Store, key, uploadID string) {
 
 // copyOnce makes one attempt. It returns the Result of a finished object
 // or the error of this attempt.
-func (e *Engine) copyOnce(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cp *Checkpoint, onCP func(Checkpoint), absent bool, migrationID string) (Result, error) {
+func (e *Engine) copyOnce(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cp *Checkpoint, onCP func(Checkpoint), absent bool, opts CopyOptions) (Result, error) {
 	var (
 		cur  store.ObjectInfo
 		err  error
@@ -142,8 +169,9 @@ func (e *Engine) copyOnce(ctx context.Context, src, dst store.Store, obj store.O
 	}
 	switch {
 	case err == nil:
-		if r, ok := identical(obj, cur); ok {
-			return r, nil
+		r, ok, err := e.skip(ctx, dst, obj, cur, opts)
+		if err != nil || ok {
+			return r, err
 		}
 		cond.IfMatch = cur.ETag
 	case errors.Is(err, store.ErrNotFound):
@@ -152,29 +180,14 @@ func (e *Engine) copyOnce(ctx context.Context, src, dst store.Store, obj store.O
 		return Result{}, fromDest(err)
 	}
 	if obj.Size > e.cfg.MultipartThreshold || cp != nil {
-		return e.copyMultipart(ctx, src, dst, obj, cond, cp, onCP, migrationID)
+		return e.copyMultipart(ctx, src, dst, obj, cond, cp, onCP, opts)
 	}
-	return e.copySingle(ctx, src, dst, obj, cond, migrationID)
-}
-
-// identical reports whether the destination object cur already holds obj:
-// its provenance records the same source ETag and size. This costs one HEAD
-// and no reads; ETags are compared only with ETags of the same store.
-func identical(obj, cur store.ObjectInfo) (Result, bool) {
-	u := cur.Metadata.User
-	if u == nil || obj.ETag == "" || u[store.MetaSourceETag] != obj.ETag ||
-		cur.Size != obj.Size || u[store.MetaSourceSize] != strconv.FormatInt(obj.Size, 10) {
-		return Result{}, false
-	}
-	r := Result{Key: obj.Key, Size: obj.Size, SourceETag: obj.ETag, SourceVersion: obj.VersionID,
-		SourceMTime: obj.LastModified, MD5: u[store.MetaMD5], SHA256: u[store.MetaSHA256],
-		SourceCheck: SourceCheckProvenance, DestETag: cur.ETag, Outcome: Skipped}
-	return r, true
+	return e.copySingle(ctx, src, dst, obj, cond, opts)
 }
 
 // copySingle copies an object of at most one part with one PUT. The body
 // is buffered whole, because Content-MD5 must be known before it is sent.
-func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cond store.PutOptions, migrationID string) (Result, error) {
+func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cond store.PutOptions, co CopyOptions) (Result, error) {
 	buf, err := e.pool.Get(ctx, int(obj.Size))
 	if err != nil {
 		return Result{}, err
@@ -191,16 +204,29 @@ func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store
 	if info.Size != obj.Size {
 		return Result{}, fmt.Errorf("%w: size %d, listed %d", errSourceChanged, info.Size, obj.Size)
 	}
+	x, err := e.expect(ctx, src, obj, info, co)
+	if err != nil {
+		return Result{}, err
+	}
 	if _, err := io.ReadFull(&limitedReader{ctx: ctx, r: rc, l: e.limit}, buf); err != nil {
 		return Result{}, fromSource(&store.Error{Store: src.String(), Op: "get", Key: obj.Key, Class: store.Retryable, Err: fmt.Errorf("read body: %w", err)})
 	}
-	if n, _ := rc.Read(make([]byte, 1)); n != 0 {
+	// Read to the end: the SDK checks the response's own checksum there.
+	if n, err := rc.Read(make([]byte, 1)); n != 0 {
 		return Result{}, fmt.Errorf("%w: body longer than its size %d", errSourceChanged, obj.Size)
+	} else if err != nil && !errors.Is(err, io.EOF) {
+		if errors.Is(err, store.ErrChecksumMismatch) {
+			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: src.String(), Key: obj.Key, Err: err})
+		}
+		return Result{}, fromSource(&store.Error{Store: src.String(), Op: "get", Key: obj.Key, Class: store.Retryable, Err: fmt.Errorf("read body: %w", err)})
 	}
 	h := NewHasher()
+	if err := x.prepare(h); err != nil {
+		return Result{}, err
+	}
 	h.Write(buf)
 	r := e.newResult(obj, info, h)
-	if r.SourceCheck, err = checkSource(info, h); err != nil {
+	if r.SourceCheck, err = x.check(h); err != nil {
 		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: src.String(), Key: obj.Key, Err: err})
 		return Result{}, fromSource(err)
 	}
@@ -209,7 +235,7 @@ func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store
 	}
 	opts := cond
 	opts.ContentMD5 = h.MD5()
-	opts.Metadata = provenance(src, obj, info, h, migrationID)
+	opts.Metadata = provenance(src, obj, info, h, co.MigrationID)
 	opts.StorageTier = e.cfg.StorageTier
 	put, err := dst.Put(ctx, obj.Key, bytes.NewReader(buf), obj.Size, opts)
 	r.BytesSent = obj.Size
@@ -246,34 +272,6 @@ func sourceGetErr(err error) error {
 		return fromSource(fmt.Errorf("%w: %w", errSourceChanged, err))
 	}
 	return fromSource(err)
-}
-
-// checkSource compares what was streamed with what the source vouches for:
-// its MD5 where it has one (S3 single-part non-KMS ETag, OCI
-// opc-content-md5), else a full-object checksum we computed too.
-func checkSource(info store.ObjectInfo, h *Hasher) (string, error) {
-	if len(info.ContentMD5) > 0 && h.HasMD5() {
-		if got := h.MD5(); !bytes.Equal(got, info.ContentMD5) {
-			return "", &mismatchError{what: "source MD5", want: hex.EncodeToString(info.ContentMD5), got: hex.EncodeToString(got)}
-		}
-		return SourceCheckETagMD5, nil
-	}
-	for _, c := range info.Checksums {
-		var got string
-		switch strings.ToUpper(c.Algorithm) {
-		case "SHA256":
-			got = base64.StdEncoding.EncodeToString(h.SHA256())
-		case "CRC32C":
-			got = base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, h.CRC32C()))
-		default:
-			continue
-		}
-		if got != c.Value {
-			return "", &mismatchError{what: "source " + c.Algorithm, want: c.Value, got: got}
-		}
-		return SourceCheckChecksum + strings.ToLower(c.Algorithm), nil
-	}
-	return SourceCheckNone, nil
 }
 
 // provenance returns the destination metadata: the source's own metadata,

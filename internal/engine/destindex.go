@@ -49,8 +49,11 @@ func (e *Engine) destIndex(ctx context.Context, dst store.Store, objs []store.Ob
 				index[o.Key] = o
 			}
 		}
-		if !p.Truncated || len(p.Objects) == 0 {
+		if !p.Truncated {
 			return index, true
+		}
+		if len(p.Objects) == 0 {
+			return nil, false // a truncated page that cannot advance: HEAD instead
 		}
 		after = p.Objects[len(p.Objects)-1].Key
 	}

@@ -41,51 +41,77 @@ func (e *Engine) partSizeFor(size int64, lim store.MultipartLimits) int64 {
 
 // copyMultipart uploads obj in parts: the source is read once, in order,
 // as one stream pinned by ETag (or version), hashed as it is read, and the
-// parts are uploaded in parallel, each with its Content-MD5.
-func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cond store.PutOptions, cp *Checkpoint, onCP func(Checkpoint), migrationID string) (Result, error) {
+// parts are uploaded in parallel, each with its Content-MD5. The source's
+// HEAD decides how the read is checked (see expect), on a fresh start and
+// on a resume alike.
+func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, cond store.PutOptions, cp *Checkpoint, onCP func(Checkpoint), co CopyOptions) (Result, error) {
 	partSize := e.partSizeFor(obj.Size, dst.MultipartLimits())
 	nparts := int((obj.Size + partSize - 1) / partSize)
 	if nparts == 0 {
 		nparts = 1
 	}
 	parts := make([]store.Part, nparts)
+	if err := e.limit.Request(ctx); err != nil {
+		return Result{}, err
+	}
+	// Listings carry no metadata nor checksums; the upload fixes the
+	// metadata at its start.
+	head, err := src.Head(ctx, obj.Key)
+	if err != nil {
+		return Result{}, fromSource(err)
+	}
+	if head.ETag != obj.ETag {
+		return Result{}, fmt.Errorf("%w: ETag %s, listed %s", errSourceChanged, head.ETag, obj.ETag)
+	}
+	x, err := e.expect(ctx, src, obj, head, co)
+	if err != nil {
+		if cp != nil && errors.Is(err, ErrSourceUnchecked) {
+			e.abort(dst, obj.Key, cp.UploadID)
+		}
+		return Result{}, err
+	}
 	var h *Hasher
 	next := 1
 	uploadID := ""
 	if cp != nil {
-		var err error
 		if uploadID, next, h, err = e.resume(ctx, dst, obj, cp, partSize, parts); err != nil {
 			return Result{}, err
 		}
+		if uploadID != "" {
+			if err := x.prepare(h); err != nil {
+				// The saved hashes cannot check this source: start over.
+				e.abort(dst, obj.Key, uploadID)
+				uploadID, next, h = "", 1, nil
+				clear(parts)
+			}
+		}
 	}
 	if uploadID == "" {
-		if err := e.limit.Request(ctx); err != nil {
-			return Result{}, err
-		}
-		// Listings carry no metadata, and the upload fixes it now.
-		head, err := src.Head(ctx, obj.Key)
-		if err != nil {
-			return Result{}, fromSource(err)
-		}
-		if head.ETag != obj.ETag {
-			return Result{}, fmt.Errorf("%w: ETag %s, listed %s", errSourceChanged, head.ETag, obj.ETag)
-		}
 		// The whole-object MD5 is worth its CPU only when the source
 		// vouches for one to compare with; parts are checked on their own.
-		if len(head.ContentMD5) > 0 {
+		if len(x.md5) > 0 {
 			h = NewHasher()
 		} else {
 			h = NewHasherWithoutMD5()
 		}
+		if err := x.prepare(h); err != nil {
+			return Result{}, err
+		}
 		opts := cond
-		opts.Metadata = provenance(src, obj, head, nil, migrationID)
+		opts.Metadata = provenance(src, obj, head, nil, co.MigrationID)
 		opts.StorageTier = e.cfg.StorageTier
+		if err := e.limit.Request(ctx); err != nil {
+			return Result{}, err
+		}
 		id, err := dst.CreateMultipart(ctx, obj.Key, opts)
 		if err != nil {
 			return Result{}, fromDest(err)
 		}
 		uploadID = id
-		st, _ := h.State()
+		st, err := h.State()
+		if err != nil {
+			return Result{}, err
+		}
 		onCP(Checkpoint{Key: obj.Key, UploadID: id, SourceETag: obj.ETag, SourceVersion: obj.VersionID, PartSize: partSize, Hash: st})
 	}
 
@@ -111,6 +137,14 @@ func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj st
 			break
 		}
 		h.Write(buf)
+		if err := h.PartsErr(false); err != nil {
+			// A source part does not match its own checksum: no part
+			// after it is worth sending.
+			e.pool.Put(buf)
+			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: src.String(), Key: obj.Key, Err: err})
+			readErr = fromSource(err)
+			break
+		}
 		st, err := h.State()
 		if err != nil {
 			e.pool.Put(buf)
@@ -131,8 +165,7 @@ func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj st
 	}
 	r := e.newResult(obj, info, h)
 	r.BytesSent = up.sent
-	var err error
-	if r.SourceCheck, err = checkSource(info, h); err != nil {
+	if r.SourceCheck, err = x.check(h); err != nil {
 		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: src.String(), Key: obj.Key, Err: err})
 		return r, fromSource(err)
 	}

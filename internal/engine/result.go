@@ -1,9 +1,13 @@
 // Package engine copies objects between two stores: streaming, hashing
-// while it streams (MD5, SHA-256, CRC32C), checking the source read against
-// the checksums the source vouches for, writing with Content-MD5 and
-// conditional headers, resuming multipart uploads by part, and verifying
-// what arrived. Every object of a batch ends in exactly one Outcome; one
-// object's failure never fails the batch.
+// while it streams (MD5, SHA-256, CRC32C, and whichever checksum the source
+// carries: CRC32, CRC64NVME, SHA1, or a composite one checked part by part
+// at the source's part boundaries), checking the source read against it,
+// writing with Content-MD5 and conditional headers, resuming multipart
+// uploads by part, and verifying what arrived. It never overwrites a
+// destination object its migration did not write unless told to, and
+// records a skip only with a SHA-256 it can stand behind. Every object of
+// a batch ends in exactly one Outcome; one object's failure never fails the
+// batch.
 package engine
 
 import (
@@ -42,14 +46,22 @@ func (r Result) Done() bool {
 
 // How the source read was checked.
 const (
-	SourceCheckETagMD5    = "etag-md5"      // streamed MD5 == the source's MD5 (S3 single-part ETag, OCI opc-content-md5)
-	SourceCheckChecksum   = "checksum-"     // prefix: + lower-case algorithm, e.g. "checksum-sha256"
-	SourceCheckNone       = "none"          // the source vouches for no checksum of the whole object
-	SourceCheckProvenance = "provenance"    // skipped: destination provenance records this source ETag and size
-	DestCheckContentMD5   = "content-md5"   // destination checked the body against our Content-MD5
-	DestCheckMultipart    = "multipart-md5" // every part checked by Content-MD5, and the commit's composite MD5 matched
-	VerifyQuick           = "quick"         // size and recorded checksums
-	VerifyFull            = "full"          // destination re-read and hashed
+	SourceCheckETagMD5  = "etag-md5"  // streamed MD5 == the source's MD5 (S3 single-part ETag, OCI opc-content-md5)
+	SourceCheckChecksum = "checksum-" // prefix: + lower-case algorithm of a whole-content checksum computed while streaming, e.g. "checksum-crc64nvme"
+	// SourceCheckCompositeSuffix follows SourceCheckChecksum and the
+	// algorithm when a composite checksum was checked part by part, at the
+	// source's part boundaries: e.g. "checksum-crc32c-composite".
+	SourceCheckCompositeSuffix = "-composite"
+	SourceCheckNone            = "none"          // the source vouches for no checksum the copy can compute
+	SourceCheckProvenance      = "provenance"    // skipped: destination provenance records this source ETag and size, written by this migration
+	DestCheckContentMD5        = "content-md5"   // destination checked the body against our Content-MD5
+	DestCheckMultipart         = "multipart-md5" // every part checked by Content-MD5, and the commit's composite MD5 matched
+	// DestCheckRehash: skipped, and the destination object was re-read and
+	// hashed at skip time, because its provenance records no SHA-256 (a
+	// multipart upload fixes its metadata before any hash exists).
+	DestCheckRehash = "rehash"
+	VerifyQuick     = "quick" // size and recorded checksums
+	VerifyFull      = "full"  // destination re-read and hashed
 )
 
 // Result is the record of one object, as it goes into the batch manifest.

@@ -120,23 +120,34 @@ func (e *Engine) Verify(ctx context.Context, dst store.Store, r Result, mode Mod
 
 // hashObject streams an object and returns its info and hex SHA-256.
 func (e *Engine) hashObject(ctx context.Context, s store.Store, key string) (store.ObjectInfo, string, error) {
-	rc, info, err := s.Get(ctx, key, store.GetOptions{})
+	info, h, err := e.hashStream(ctx, s, key, store.GetOptions{})
 	if err != nil {
 		return info, "", err
+	}
+	return info, hex.EncodeToString(h.SHA256()), nil
+}
+
+// hashStream streams an object through a buffer of the pool and the byte
+// limiter and returns its info, with Size the bytes read, and the hasher
+// that saw them.
+func (e *Engine) hashStream(ctx context.Context, s store.Store, key string, opts store.GetOptions) (store.ObjectInfo, *Hasher, error) {
+	rc, info, err := s.Get(ctx, key, opts)
+	if err != nil {
+		return info, nil, err
 	}
 	defer rc.Close()
 	h := NewHasher()
 	buf, err := e.pool.Get(ctx, 256<<10)
 	if err != nil {
-		return info, "", err
+		return info, nil, err
 	}
 	defer e.pool.Put(buf)
 	n, err := io.CopyBuffer(h, &limitedReader{ctx: ctx, r: rc, l: e.limit}, buf)
 	if err != nil {
-		return info, "", &store.Error{Store: s.String(), Op: "get", Key: key, Class: store.Retryable, Err: fmt.Errorf("read body: %w", err)}
+		return info, nil, &store.Error{Store: s.String(), Op: "get", Key: key, Class: store.Retryable, Err: fmt.Errorf("read body: %w", err)}
 	}
 	info.Size = n
-	return info, hex.EncodeToString(h.SHA256()), nil
+	return info, h, nil
 }
 
 // VerifyBatch verifies every verifiable record with bounded concurrency and

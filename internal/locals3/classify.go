@@ -18,6 +18,7 @@ const (
 	OpCompleteMultipart = "complete-multipart"
 	OpAbortMultipart    = "abort-multipart"
 	OpHeadBucket        = "head-bucket"
+	OpGetAttributes     = "get-attributes"
 	OpOther             = "other"
 )
 
@@ -41,7 +42,7 @@ func classify(r *http.Request) (op, key string) {
 		switch {
 		case r.Method == http.MethodHead:
 			return OpHeadBucket, ""
-		case r.Method == http.MethodGet && len(q) == 0, r.Method == http.MethodGet && (q.Has("list-type") || q.Has("prefix") || q.Has("max-keys") || q.Has("marker") || q.Has("start-after")):
+		case r.Method == http.MethodGet && len(q) == 0, r.Method == http.MethodGet && (q.Has("list-type") || q.Has("prefix") || q.Has("max-keys") || q.Has("marker") || q.Has("start-after") || q.Has("encoding-type")):
 			return OpList, ""
 		}
 		return OpOther, ""
@@ -65,6 +66,9 @@ func classify(r *http.Request) (op, key string) {
 	}
 	switch r.Method {
 	case http.MethodGet:
+		if q.Has("attributes") {
+			return OpGetAttributes, key
+		}
 		if len(q) == 0 || q.Has("versionId") || q.Has("partNumber") || hasResponseOverride(q) {
 			return OpGet, key
 		}

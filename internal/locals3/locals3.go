@@ -18,9 +18,22 @@
 // If-Match / If-None-Match comparisons.
 //
 // Request checksums: send them as headers (x-amz-checksum-crc32 and the
-// like), which the SDK does over plain HTTP. aws-chunked bodies with
-// trailing checksums (STREAMING-UNSIGNED-PAYLOAD-TRAILER, used by the SDK
-// only over HTTPS) are refused with 501 NotImplemented.
+// like), which the SDK does over plain HTTP. Every algorithm S3 has (CRC32,
+// CRC32C, CRC64NVME, SHA1, SHA256) is verified against the body of a PUT or
+// UploadPart, stored, and returned in checksum mode, never for a range. A
+// multipart upload created with x-amz-checksum-algorithm requires that
+// checksum on each part, echoes it, and gives the object the checksum of
+// its type: COMPOSITE ("<checksum of the part checksums>-N") or
+// FULL_OBJECT (of the content, checked against the value the complete
+// request asserts). GetObjectAttributes reports the ETag, checksum, size,
+// storage class and the parts with their sizes and checksums. An object
+// written without checksums has none (S3's default CRC64NVME for such
+// objects is not emulated, so that older objects can be tested). aws-chunked
+// bodies with trailing checksums (STREAMING-UNSIGNED-PAYLOAD-TRAILER, used
+// by the SDK only over HTTPS) are refused with 501 NotImplemented.
+//
+// Listings honour encoding-type=url as S3 does, so that keys holding
+// characters XML 1.0 cannot carry list intact.
 //
 // Known differences from S3: versioning works in memory only; object keys
 // stored on disk must be valid UTF-8.

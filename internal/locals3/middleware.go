@@ -1,11 +1,8 @@
 package locals3
 
 import (
-	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/base64"
 	"hash"
-	"hash/crc32"
 	"io"
 	"net/http"
 	"strings"
@@ -98,19 +95,35 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case OpPut, OpCompleteMultipart, OpDelete:
 		defer s.locks.lock(lockKey, true)()
-	case OpGet, OpHead:
+	case OpGet, OpHead, OpGetAttributes:
 		defer s.locks.lock(lockKey, false)()
 	}
 
 	switch op {
+	case OpList:
+		if r.URL.Query().Has("encoding-type") {
+			s.serveEncodedList(w, r, bucket)
+			return
+		}
+	case OpGetAttributes:
+		s.serveAttributes(w, r, bucket, key)
+		return
 	case OpPut:
 		if !s.preparePut(w, r) {
 			return
 		}
 	case OpCreateMultipart:
-		hideMetadata(r, nil)
+		if !s.prepareCreateMultipart(w, r) {
+			return
+		}
+	case OpUploadPart:
+		sums, ok := s.prepareUploadPart(w, r, bucket, key)
+		if !ok {
+			return
+		}
+		w = &echoChecksums{ResponseWriter: w, sums: sums}
 	case OpCompleteMultipart:
-		if !s.checkWriteConditions(w, r, bucket, key) {
+		if !s.checkWriteConditions(w, r, bucket, key) || !s.prepareComplete(w, r, bucket, key) {
 			return
 		}
 	case OpGet, OpHead:
@@ -129,11 +142,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.fake.ServeHTTP(w, r)
+	if e, ok := w.(*echoChecksums); ok && !e.wrote {
+		e.WriteHeader(http.StatusOK) // gofakes3 wrote nothing: the implicit 200
+	}
 }
 
 // preparePut hides the metadata gofakes3 would drop and verifies the
 // x-amz-checksum-* headers against the body as it streams.
 func (s *Server) preparePut(w http.ResponseWriter, r *http.Request) bool {
+	sums := checkBody(r)
+	hideMetadata(r, sums)
+	return true
+}
+
+// checkBody makes r's body verify every x-amz-checksum-* header it carries
+// (the read fails with BadDigest at its end when one differs) and returns
+// the values by algorithm.
+func checkBody(r *http.Request) map[string]string {
 	sums := map[string]string{}
 	var checks []bodyCheck
 	for _, alg := range checksumAlgorithms {
@@ -142,15 +167,12 @@ func (s *Server) preparePut(w http.ResponseWriter, r *http.Request) bool {
 			continue
 		}
 		sums[alg] = v
-		if h := newChecksumHash(alg); h != nil {
-			checks = append(checks, bodyCheck{alg: alg, want: v, h: h})
-		}
+		checks = append(checks, bodyCheck{alg: alg, want: v, h: newChecksumHash(alg)})
 	}
-	hideMetadata(r, sums)
 	if len(checks) > 0 && r.Body != nil {
 		r.Body = &checksumReader{rc: r.Body, checks: checks}
 	}
-	return true
+	return sums
 }
 
 // hideMetadata stores Cache-Control, Content-Language, checksums and the
@@ -168,6 +190,8 @@ func hideMetadata(r *http.Request, sums map[string]string) {
 		}
 	}
 	h.Set(hiddenChecksums, strings.Join(parts, ";"))
+	h.Set(hiddenChecksumType, "")
+	h.Set(hiddenParts, "")
 	var metaKeys []string
 	for k := range h {
 		if strings.HasPrefix(k, "X-Amz-Meta-") {
@@ -296,7 +320,7 @@ func (o *objectResponse) WriteHeader(status int) {
 	o.wroteHeader = true
 	h := o.Header()
 	cacheControl, language := h.Get(hiddenCacheControl), h.Get(hiddenContentLanguage)
-	sums := h.Get(hiddenChecksums)
+	sums, sumType := h.Get(hiddenChecksums), h.Get(hiddenChecksumType)
 	if etag := h.Get(hiddenETag); etag != "" {
 		h.Set("ETag", `"`+etag+`"`)
 	}
@@ -341,13 +365,16 @@ func (o *objectResponse) WriteHeader(status int) {
 	if language != "" {
 		h.Set("Content-Language", language)
 	}
-	if status == http.StatusOK && sums != "" && strings.EqualFold(o.r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
-		for _, kv := range strings.Split(sums, ";") {
-			if alg, v, ok := strings.Cut(kv, "="); ok {
-				h.Set("X-Amz-Checksum-"+alg, v)
-			}
+	// As S3: checksums of the whole object only, so never for a range.
+	if status == http.StatusOK && sums != "" && o.r.Header.Get("Range") == "" &&
+		strings.EqualFold(o.r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+		for alg, v := range parseChecksums(sums) {
+			h.Set("X-Amz-Checksum-"+alg, v)
 		}
-		h.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
+		if sumType == "" {
+			sumType = checksumFullObject
+		}
+		h.Set("X-Amz-Checksum-Type", sumType)
 	}
 	o.ResponseWriter.WriteHeader(status)
 }
@@ -374,20 +401,6 @@ type bodyCheck struct {
 	alg  string
 	want string
 	h    hash.Hash
-}
-
-func newChecksumHash(alg string) hash.Hash {
-	switch alg {
-	case "CRC32":
-		return crc32.NewIEEE()
-	case "CRC32C":
-		return crc32.New(crc32.MakeTable(crc32.Castagnoli))
-	case "SHA1":
-		return sha1.New()
-	case "SHA256":
-		return sha256.New()
-	}
-	return nil // CRC64NVME is stored but not verified
 }
 
 // checksumReader hashes the body and fails with S3's BadDigest at EOF when

@@ -3,8 +3,10 @@ package locals3
 import (
 	"bytes"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"maps"
 	"net/http"
@@ -38,12 +40,26 @@ type upload struct {
 	key       string
 	meta      map[string]string
 	initiated time.Time
-	parts     map[int]*part
-	mu        sync.Mutex // serialises Complete against UploadPart
+	// algorithm and checksumType are the upload's x-amz-checksum-algorithm
+	// and x-amz-checksum-type ("" when it has none).
+	algorithm, checksumType string
+	parts                   map[int]*part
+	mu                      sync.Mutex // serialises Complete against UploadPart
+	// want is what the CompleteMultipartUpload request being served
+	// asserts; the middleware sets it under mu.
+	want *completeWant
+}
+
+// completeWant is what a CompleteMultipartUpload request asserts about the
+// checksums: each listed part's (by part number) and the whole object's.
+type completeWant struct {
+	parts map[int]string
+	full  string
 }
 
 type part struct {
 	etag     string // quoted hex MD5
+	checksum string // base64 checksum with the upload's algorithm
 	size     int64
 	modified time.Time
 	data     []byte // memory mode
@@ -77,7 +93,12 @@ func (m *multipartStore) CreateMultipartUpload(bucket, key string, meta map[stri
 	defer m.mu.Unlock()
 	m.nextID++
 	id := gofakes3.UploadID(fmt.Sprintf("%d-%x", m.nextID, time.Now().UnixNano()))
-	m.uploads[id] = &upload{id: id, bucket: bucket, key: key, meta: maps.Clone(meta), initiated: time.Now(), parts: map[int]*part{}}
+	u := &upload{id: id, bucket: bucket, key: key, meta: maps.Clone(meta), initiated: time.Now(), parts: map[int]*part{}}
+	// The middleware checked these and set the type in effect.
+	u.algorithm, u.checksumType = strings.ToUpper(meta["X-Amz-Checksum-Algorithm"]), meta["X-Amz-Checksum-Type"]
+	delete(u.meta, "X-Amz-Checksum-Algorithm")
+	delete(u.meta, "X-Amz-Checksum-Type")
+	m.uploads[id] = u
 	return id, nil
 }
 
@@ -90,13 +111,19 @@ func (m *multipartStore) UploadPart(bucket, key string, id gofakes3.UploadID, n 
 		return "", err
 	}
 	h := md5.New()
+	hashes := io.Writer(h)
+	var sum hash.Hash
+	if u.algorithm != "" {
+		sum = newChecksumHash(u.algorithm)
+		hashes = io.MultiWriter(h, sum)
+	}
 	p := &part{modified: time.Now()}
 	if m.dir == "" {
 		var buf bytes.Buffer
 		if size > 0 {
 			buf.Grow(int(size))
 		}
-		if _, err := io.Copy(io.MultiWriter(&buf, h), input); err != nil {
+		if _, err := io.Copy(io.MultiWriter(&buf, hashes), input); err != nil {
 			return "", err
 		}
 		p.data, p.size = buf.Bytes(), int64(buf.Len())
@@ -105,7 +132,7 @@ func (m *multipartStore) UploadPart(bucket, key string, id gofakes3.UploadID, n 
 		if err != nil {
 			return "", err
 		}
-		written, err := io.Copy(io.MultiWriter(f, h), input)
+		written, err := io.Copy(io.MultiWriter(f, hashes), input)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -120,6 +147,9 @@ func (m *multipartStore) UploadPart(bucket, key string, id gofakes3.UploadID, n 
 		return "", gofakes3.ErrIncompleteBody
 	}
 	p.etag = `"` + hex.EncodeToString(h.Sum(nil)) + `"`
+	if sum != nil {
+		p.checksum = base64.StdEncoding.EncodeToString(sum.Sum(nil))
+	}
 	u.mu.Lock()
 	old := u.parts[n]
 	u.parts[n] = p
@@ -221,6 +251,10 @@ func (m *multipartStore) AbortMultipartUpload(bucket, key string, id gofakes3.Up
 
 // CompleteMultipartUpload implements gofakes3.MultipartBackend. The ETag is
 // S3's composite form: hex(MD5(concatenated part MD5s)) + "-" + part count.
+// An upload created with a checksum algorithm gets the object's checksum
+// of its type: COMPOSITE (of the parts' checksums) or FULL_OBJECT (of the
+// content), checked against what the request asserts; the parts' sizes and
+// checksums are kept for GetObjectAttributes.
 func (m *multipartStore) CompleteMultipartUpload(bucket, key string, id gofakes3.UploadID, in *gofakes3.CompleteMultipartUploadRequest) (gofakes3.VersionID, string, error) {
 	u, err := m.get(bucket, key, id)
 	if err != nil {
@@ -228,6 +262,8 @@ func (m *multipartStore) CompleteMultipartUpload(bucket, key string, id gofakes3
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	want := u.want
+	u.want = nil
 	if len(in.Parts) == 0 {
 		return "", "", gofakes3.ErrorMessage(gofakes3.ErrMalformedXML, "You must specify at least one part")
 	}
@@ -235,6 +271,8 @@ func (m *multipartStore) CompleteMultipartUpload(bucket, key string, id gofakes3
 		size    int64
 		readers []io.Reader
 		closers []io.Closer
+		stored  []storedPart
+		used    []*part
 		sum     = md5.New()
 		prev    = 0
 	)
@@ -255,6 +293,11 @@ func (m *multipartStore) CompleteMultipartUpload(bucket, key string, id gofakes3
 		if i < len(in.Parts)-1 && p.size < minPartSize {
 			return "", "", gofakes3.ErrorMessagef(gofakes3.ErrInvalidPart, "EntityTooSmall: part %d is %d bytes; every part but the last must be at least %d", ip.PartNumber, p.size, minPartSize)
 		}
+		if err := u.checkPartChecksum(ip.PartNumber, p, want); err != nil {
+			return "", "", err
+		}
+		stored = append(stored, storedPart{size: p.size, checksum: p.checksum})
+		used = append(used, p)
 		raw, _ := hex.DecodeString(strings.Trim(p.etag, `"`))
 		sum.Write(raw)
 		rc, err := p.open()
@@ -271,6 +314,18 @@ func (m *multipartStore) CompleteMultipartUpload(bucket, key string, id gofakes3
 		meta = map[string]string{}
 	}
 	meta["Last-Modified"] = time.Now().UTC().Format(http.TimeFormat)
+	meta[hiddenParts] = encodeParts(stored)
+	if u.algorithm != "" {
+		value, err := u.objectChecksum(used, stored, want)
+		if err != nil {
+			return "", "", err
+		}
+		meta[hiddenChecksums] = u.algorithm + "=" + value
+		meta[hiddenChecksumType] = ""
+		if u.checksumType == checksumComposite {
+			meta[hiddenChecksumType] = checksumComposite
+		}
+	}
 	version, err := m.sink.putComposite(bucket, key, meta, io.MultiReader(readers...), size, etag)
 	if err != nil {
 		return "", "", err

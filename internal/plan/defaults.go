@@ -39,6 +39,9 @@ const (
 	DefaultVerifyMode = VerifyQuick
 	// DefaultMaxRecopies is the re-copies of a mismatching object.
 	DefaultMaxRecopies = 3
+	// DefaultForeignObjects leaves destination objects the migration did
+	// not write untouched.
+	DefaultForeignObjects = ForeignRefuse
 
 	// DefaultMaxRounds is the delta rounds before an operator is needed.
 	DefaultMaxRounds = 5
@@ -86,6 +89,7 @@ func DefaultManifestPrefix(id string) string { return ManifestRoot + id + "/" }
 //	destination.auth.profile     DEFAULT (config_file only)
 //	destination.manifestBucket   destination.bucket
 //	destination.manifestPrefix   _migrations/<id>/
+//	destination.foreignObjects   refuse
 //	batchSize                    1000
 //	window                       16
 //	limits.concurrency           16
@@ -94,6 +98,7 @@ func DefaultManifestPrefix(id string) string { return ManifestRoot + id + "/" }
 //	limits.requestsPerSecond     0 (unlimited)
 //	verification.mode            quick
 //	verification.maxRecopies     3
+//	verification.requireSourceCheck false
 //	delta.maxRounds              5
 //	delta.threshold              100
 //	delta.deletes                delete
@@ -138,6 +143,9 @@ func (p *Plan) Normalize() {
 	}
 	if d.ManifestPrefix != "" && !strings.HasSuffix(d.ManifestPrefix, "/") {
 		d.ManifestPrefix += "/"
+	}
+	if d.ForeignObjects == "" {
+		d.ForeignObjects = DefaultForeignObjects
 	}
 
 	if p.BatchSize == nil {

@@ -24,6 +24,7 @@ func TestDocsMatchCode(t *testing.T) {
 		"soak.retention": "168h", "purge.enabled": "false", "destination.auth.method": "`config_file`",
 		"destination.auth.configFile": "`~/.oci/config`", "destination.auth.profile": "`DEFAULT`",
 		"destination.manifestPrefix": "`_migrations/<id>/`", "sources.copies[i].name": "`<role>-<i>`",
+		"destination.foreignObjects": "`refuse`", "verification.requireSourceCheck": "false",
 	} {
 		assert.Contains(t, doc, "| `"+field+"` | "+def+" |", "docs/PLAN.md row for %s", field)
 	}

@@ -193,7 +193,25 @@ type Destination struct {
 	// '/'. In the destination bucket it must lie outside every shard.
 	// Default "_migrations/<id>/".
 	ManifestPrefix string `json:"manifestPrefix,omitempty" yaml:"manifestPrefix,omitempty"`
+	// ForeignObjects says what a copy does with an existing destination
+	// object this migration did not write (one without provenance, written
+	// by the application or another tool, or one another migration wrote):
+	// ForeignRefuse leaves it untouched and fails that object, naming it;
+	// ForeignOverwrite copies over it. Default ForeignRefuse.
+	ForeignObjects ForeignPolicy `json:"foreignObjects,omitempty" yaml:"foreignObjects,omitempty"`
 }
+
+// ForeignPolicy is what a copy does with a destination object that its
+// migration did not write.
+type ForeignPolicy string
+
+// Foreign-object policies.
+const (
+	// ForeignRefuse never touches such an object; the object fails.
+	ForeignRefuse ForeignPolicy = "refuse"
+	// ForeignOverwrite copies over it.
+	ForeignOverwrite ForeignPolicy = "overwrite"
+)
 
 // Shards lists the shards: explicit prefixes, a generator, or both (their
 // union). No prefix may be a prefix of another.
@@ -243,6 +261,11 @@ type Verification struct {
 	// MaxRecopies is how many times a mismatching object is re-copied
 	// before the shard fails, naming it. Default DefaultMaxRecopies.
 	MaxRecopies int `json:"maxRecopies,omitempty" yaml:"maxRecopies,omitempty"`
+	// RequireSourceCheck makes every object whose source read cannot be
+	// checked against a checksum the source vouches for (an MD5, or a
+	// full-object or composite checksum) fail, naming why, instead of
+	// being copied with source check "none". Default false.
+	RequireSourceCheck bool `json:"requireSourceCheck,omitempty" yaml:"requireSourceCheck,omitempty"`
 }
 
 // DeletePolicy says what happens to destination objects whose source was

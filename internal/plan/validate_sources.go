@@ -200,6 +200,12 @@ func (p *Plan) checkDestination(ps *problems) {
 		ps.addf("destination.manifestBucket", "OCI bucket names have up to 256 letters, digits, '.', '_' and '-'",
 			"%q is not a valid OCI bucket name", d.ManifestBucket)
 	}
+	switch d.ForeignObjects {
+	case ForeignRefuse, ForeignOverwrite:
+	default:
+		ps.addf("destination.foreignObjects", "use refuse (leave objects the migration did not write untouched) or overwrite",
+			"unknown foreign-object policy %q", d.ForeignObjects)
+	}
 	switch mp := d.ManifestPrefix; {
 	case mp == "" && d.ManifestBucket == d.Bucket && p.ID != "":
 		ps.add("destination.manifestPrefix", "must not be empty in the destination bucket",

@@ -42,6 +42,8 @@ func TestValidateNamesField(t *testing.T) {
 			[]string{"sources.primary.bucket"}},
 		{"primary bucket invalid", func(p *Plan) { p.Sources.Primary.Bucket = "Bad_Bucket" },
 			[]string{"sources.primary.bucket"}},
+		{"unknown foreign-object policy", func(p *Plan) { p.Destination.ForeignObjects = "adopt" },
+			[]string{"destination.foreignObjects"}},
 		{"primary endpoint with credentials", func(p *Plan) { p.Sources.Primary.Endpoint = "http://key:hunter2@127.0.0.1:9000" },
 			[]string{"sources.primary.endpoint"}},
 		{"copy region not AWS", func(p *Plan) { p.Sources.Copies[0].S3.Region = "singapore" },

@@ -139,17 +139,47 @@ type ObjectInfo struct {
 	// for it: an S3 ETag of a single-part, non-KMS object, or OCI's
 	// opc-content-md5. Nil when unknown.
 	ContentMD5 []byte
-	// Checksums are full-object checksums reported by the store
-	// (x-amz-checksum-* with checksum type FULL_OBJECT).
+	// Checksums are the checksums the store reports for the object: of
+	// the whole content (x-amz-checksum-* with checksum type FULL_OBJECT),
+	// or composite ones of a multipart object's parts (Parts > 0).
 	Checksums []Checksum
 	// Metadata is set by Head and Get; listings leave it empty.
 	Metadata Metadata
 }
 
-// Checksum is one full-object checksum, base64-encoded as the store sends it.
+// Checksum is one checksum of an object, base64-encoded as the store sends
+// it.
 type Checksum struct {
 	Algorithm string // CRC32, CRC32C, CRC64NVME, SHA1, SHA256
-	Value     string
+	// Value is the checksum of the content, or for a composite checksum
+	// the checksum of the concatenated binary checksums of the parts,
+	// without S3's "-N" suffix.
+	Value string
+	// Parts is 0 for a checksum of the whole content; above 0 it marks a
+	// composite checksum (S3's type COMPOSITE) of a multipart object with
+	// that many parts.
+	Parts int
+}
+
+// Composite reports whether c is a checksum of part checksums.
+func (c Checksum) Composite() bool { return c.Parts > 0 }
+
+// ObjectPart is one part of a stored multipart object, with its own
+// checksums.
+type ObjectPart struct {
+	Number    int
+	Size      int64
+	Checksums []Checksum // of the part's bytes; none when the store kept none
+}
+
+// PartLister is implemented by stores that can report the parts a stored
+// multipart object was uploaded in (S3's GetObjectAttributes), so that a
+// reader can check a composite checksum part by part.
+type PartLister interface {
+	// ObjectParts returns the object's parts in order. opts.VersionID pins
+	// the version; opts.IfMatch makes a changed object fail with
+	// ErrPreconditionFailed. An object stored in one piece has no parts.
+	ObjectParts(ctx context.Context, key string, opts GetOptions) ([]ObjectPart, error)
 }
 
 // Metadata is the HTTP and user metadata preserved across stores.

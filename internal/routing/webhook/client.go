@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ocimove/ocimove/internal/routing"
+	"github.com/ocimove/ocimove/internal/store"
 )
 
 // Config configures a Client.
@@ -38,7 +39,7 @@ type Config struct {
 // Client is a routing.Target that calls an application's webhook.
 type Client struct {
 	url    *url.URL
-	name   string // the URL without user info or query, for messages
+	name   string // scheme://host: what errors and logs may show of the URL
 	secret []byte
 	http   *http.Client
 	cfg    Config
@@ -71,7 +72,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		url:    u,
-		name:   (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(),
+		name:   store.SafeURL(u.String()),
 		secret: append([]byte(nil), cfg.Secret...),
 		http:   cfg.HTTPClient,
 		cfg:    cfg,
@@ -87,7 +88,8 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// String names the target without secrets.
+// String names the target without secrets: scheme and host only, since a
+// webhook URL often carries a token in its path or query.
 func (c *Client) String() string { return "routing webhook " + c.name }
 
 // Register implements routing.Target.
@@ -193,7 +195,7 @@ func (c *Client) statusError(op, shard string, res response) error {
 	var eb ErrorBody
 	msg := ""
 	if json.Unmarshal(res.body, &eb) == nil && eb.Error != "" {
-		msg = ": " + eb.Error
+		msg = ": " + store.RedactText(eb.Error)
 	}
 	switch res.status {
 	case http.StatusNotFound:
@@ -250,15 +252,28 @@ func (c *Client) do(ctx context.Context, op, shard, method, query string, body [
 	}
 }
 
-// try sends one request.
+// try sends one request. Its errors name the endpoint by scheme and host
+// only: a network error of the HTTP client holds the whole URL.
 func (c *Client) try(ctx context.Context, method, u string, payload, body []byte) (response, error) {
+	res, err := c.send(ctx, method, u, payload, body)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = &url.Error{Op: ue.Op, URL: c.name, Err: ue.Err}
+		}
+		err = store.RedactURLs(err)
+	}
+	return res, err
+}
+
+func (c *Client) send(ctx context.Context, method, u string, payload, body []byte) (response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return response{}, err
+		return response{}, errors.New("build the request: the URL does not parse")
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

@@ -240,7 +240,7 @@ func TestBadConfig(t *testing.T) {
 
 	c, err := webhook.New(webhook.Config{URL: "https://user:pw@app.example.com/r?token=abc", Secret: secret})
 	require.NoError(t, err)
-	assert.Equal(t, "routing webhook https://app.example.com/r", c.String())
+	assert.Equal(t, "routing webhook https://app.example.com", c.String())
 }
 
 func TestServerWithoutSecretRefuses(t *testing.T) {

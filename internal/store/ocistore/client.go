@@ -377,7 +377,9 @@ func normalizeEndpoint(ep string) (string, error) {
 	}
 	u, err := url.Parse(ep)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", configError(fmt.Sprintf("Endpoint %q is not a valid http(s) URL", ep),
+		// The message never repeats the endpoint, which could hold a
+		// credential.
+		return "", configError("Endpoint is not a valid http(s) URL",
 			`set Endpoint like "https://objectstorage.eu-frankfurt-1.oraclecloud.com" or "http://127.0.0.1:9100"`)
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"), nil

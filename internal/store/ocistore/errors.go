@@ -52,6 +52,10 @@ func (s *Store) mapError(op, key string, err error) error {
 		s.mapServiceError(e, se, err)
 		return e
 	}
+	// Network errors hold the request URL; errors name the endpoint by
+	// scheme and host only.
+	err = store.RedactURLs(err)
+	e.Err = err
 	switch {
 	case errors.Is(err, context.Canceled):
 		e.Class = store.Permanent
@@ -60,13 +64,13 @@ func (s *Store) mapError(op, key string, err error) error {
 		e.Hint = "the operation's deadline ran out while the store was retrying"
 	case isDNSError(err):
 		e.Class = store.Permanent
-		e.Hint = fmt.Sprintf("the host of %s does not resolve: check Endpoint and Region", s.endpoint)
+		e.Hint = fmt.Sprintf("the host of %s does not resolve: check Endpoint and Region", store.SafeURL(s.endpoint))
 	case isConnectError(err):
 		e.Class = store.Retryable
-		e.Hint = fmt.Sprintf("cannot connect to %s: check that Endpoint (or Region) names a running Object Storage endpoint", s.endpoint)
+		e.Hint = fmt.Sprintf("cannot connect to %s: check that Endpoint (or Region) names a running Object Storage endpoint", store.SafeURL(s.endpoint))
 	case isTransientNetworkError(err):
 		e.Class = store.Retryable
-		e.Hint = fmt.Sprintf("the connection to %s failed; retries were exhausted", s.endpoint)
+		e.Hint = fmt.Sprintf("the connection to %s failed; retries were exhausted", store.SafeURL(s.endpoint))
 	}
 	return e
 }
@@ -79,7 +83,7 @@ func (s *Store) mapServiceError(e *store.Error, se common.ServiceError, err erro
 		// The response had no JSON error body (HEAD requests never do).
 		e.Code = ""
 	}
-	svc := &serviceError{status: e.Status, message: firstLine(se.GetMessage()),
+	svc := &serviceError{status: e.Status, message: store.RedactText(firstLine(se.GetMessage())),
 		requestID: se.GetOpcRequestID(), sdk: err}
 	if e.Code == "" {
 		svc.message = ""

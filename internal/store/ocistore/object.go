@@ -45,14 +45,19 @@ func (s *Store) checkKey(op, key string) error {
 	return nil
 }
 
+// maxEmptyPages bounds the empty pages List follows before it gives up.
+const maxEmptyPages = 100
+
 // List returns one page of objects after opts.StartAfter (exclusive; OCI's
-// "start" would be inclusive, so the store uses "startAfter").
+// "start" would be inclusive, so the store uses "startAfter"). A page the
+// service returns empty but with a next start is followed from there, so
+// a page List returns is never empty and truncated.
 func (s *Store) List(ctx context.Context, opts store.ListOptions) (store.ListPage, error) {
 	limit := opts.Limit
 	if limit <= 0 || limit > maxListLimit {
 		limit = maxListLimit
 	}
-	resp, err := s.client.ListObjects(ctx, objectstorage.ListObjectsRequest{
+	req := objectstorage.ListObjectsRequest{
 		NamespaceName:   &s.namespace,
 		BucketName:      &s.bucket,
 		Prefix:          optString(opts.Prefix),
@@ -60,9 +65,22 @@ func (s *Store) List(ctx context.Context, opts store.ListOptions) (store.ListPag
 		Limit:           &limit,
 		Fields:          common.String(listFields),
 		RequestMetadata: s.requestMetadata("list", opts.Prefix),
-	})
-	if err != nil {
-		return store.ListPage{}, s.mapError("list", opts.Prefix, err)
+	}
+	var resp objectstorage.ListObjectsResponse
+	for empty := 0; ; empty++ {
+		var err error
+		if resp, err = s.client.ListObjects(ctx, req); err != nil {
+			return store.ListPage{}, s.mapError("list", opts.Prefix, err)
+		}
+		next := deref(resp.NextStartWith)
+		if len(resp.Objects) > 0 || next == "" {
+			break
+		}
+		if empty >= maxEmptyPages {
+			return store.ListPage{}, &store.Error{Store: s.String(), Op: "list", Key: opts.Prefix, Class: store.Retryable,
+				Err: fmt.Errorf("the service returned %d empty pages that say more follow", empty+1)}
+		}
+		req.StartAfter, req.Start = nil, &next // inclusive: the next page starts there
 	}
 	page := store.ListPage{
 		Objects:   make([]store.ObjectInfo, 0, len(resp.Objects)),

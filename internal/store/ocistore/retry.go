@@ -14,6 +14,7 @@ import (
 	"github.com/oracle/oci-go-sdk/v65/common"
 
 	"github.com/ocimove/ocimove/internal/observe"
+	"github.com/ocimove/ocimove/internal/store"
 )
 
 // The retry decision. Every request the store sends carries an SDK
@@ -137,7 +138,7 @@ func (s *Store) requestMetadata(op, key string) common.RequestMetadata {
 		d := rs.nextDelay(r)
 		status, err := responseStatus(r)
 		ev := observe.Event{Kind: observe.Retry, Store: s.String(), Op: op, Key: key,
-			Status: status, Attempt: int(r.AttemptNumber), Duration: d, Err: err}
+			Status: status, Attempt: int(r.AttemptNumber), Duration: d, Err: store.RedactURLs(err)}
 		s.obs.Observe(ev)
 		if status == http.StatusTooManyRequests {
 			ev.Kind = observe.Throttled

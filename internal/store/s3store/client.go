@@ -105,7 +105,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		hint := "check AWS_PROFILE / Profile and the shared config files (~/.aws/config, ~/.aws/credentials)"
-		return nil, &store.Error{Store: "s3://" + cfg.Bucket, Op: "config", Class: store.Permanent, Err: err, Hint: hint}
+		return nil, &store.Error{Store: "s3://" + cfg.Bucket, Op: "config", Class: store.Permanent, Err: store.RedactURLs(err), Hint: hint}
 	}
 	cfg.Region = awsCfg.Region
 	if cfg.Region == "" {
@@ -123,7 +123,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if _, err := awsCfg.Credentials.Retrieve(cctx); err != nil {
-		e := &store.Error{Store: s.String(), Op: "credentials", Class: store.Permanent, Err: fmt.Errorf("%w: %w", store.ErrPermission, err),
+		e := &store.Error{Store: s.String(), Op: "credentials", Class: store.Permanent, Err: fmt.Errorf("%w: %w", store.ErrPermission, store.RedactURLs(err)),
 			Hint: "no usable AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or Profile (AWS_PROFILE) to a profile with credentials"}
 		return nil, e
 	}

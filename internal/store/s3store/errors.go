@@ -21,6 +21,9 @@ func (s *Store) mapErr(op, key string, err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
+	// Network errors hold the request URL; errors name the endpoint by
+	// scheme and host only.
+	err = store.RedactURLs(err)
 	status, code := statusAndCode(err)
 	e := &store.Error{Store: s.String(), Op: op, Key: key, Status: status, Code: code, Err: err, Class: store.Permanent}
 	if shouldRetry(err) {
@@ -69,9 +72,11 @@ func isCredentialsError(err error) bool {
 	return err != nil && (regexp.MustCompile(`(?i)(failed to retrieve credentials|no EC2 IMDS role|static credentials are empty|credentials.*not found|failed to refresh cached credentials)`).MatchString(err.Error()))
 }
 
+// endpointName names the endpoint for hints: scheme and host only, never
+// user info, path or query.
 func (s *Store) endpointName() string {
 	if s.cfg.Endpoint != "" {
-		return s.cfg.Endpoint
+		return store.SafeURL(s.cfg.Endpoint)
 	}
 	return fmt.Sprintf("https://s3.%s.amazonaws.com", s.cfg.Region)
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,9 +18,16 @@ import (
 	"github.com/ocimove/ocimove/internal/store"
 )
 
-// List implements store.Store with ListObjectsV2 and StartAfter.
+// maxEmptyPages bounds the empty pages List follows before it gives up.
+const maxEmptyPages = 100
+
+// List implements store.Store with ListObjectsV2 and StartAfter. A page
+// the service returns empty but truncated is followed by its continuation
+// token, so a page List returns is never empty and truncated.
 func (s *Store) List(ctx context.Context, opts store.ListOptions) (store.ListPage, error) {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.cfg.Bucket)}
+	// URL encoding lets keys with characters XML 1.0 cannot carry (such
+	// as U+0001) list intact.
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.cfg.Bucket), EncodingType: types.EncodingTypeUrl}
 	if opts.Prefix != "" {
 		in.Prefix = aws.String(opts.Prefix)
 	}
@@ -28,14 +37,34 @@ func (s *Store) List(ctx context.Context, opts store.ListOptions) (store.ListPag
 	if opts.Limit > 0 {
 		in.MaxKeys = aws.Int32(int32(min(opts.Limit, 1000)))
 	}
-	out, err := s.client.ListObjectsV2(ctx, in, s.call("list", opts.Prefix))
-	if err != nil {
-		return store.ListPage{}, s.mapErr("list", opts.Prefix, err)
+	var out *s3.ListObjectsV2Output
+	for empty := 0; ; empty++ {
+		var err error
+		if out, err = s.client.ListObjectsV2(ctx, in, s.call("list", opts.Prefix)); err != nil {
+			return store.ListPage{}, s.mapErr("list", opts.Prefix, err)
+		}
+		if len(out.Contents) > 0 || !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		if aws.ToString(out.NextContinuationToken) == "" || empty >= maxEmptyPages {
+			return store.ListPage{}, &store.Error{Store: s.String(), Op: "list", Key: opts.Prefix, Class: store.Retryable,
+				Err: fmt.Errorf("the service returned %d empty pages that say more follow", empty+1)}
+		}
+		in.ContinuationToken = out.NextContinuationToken
 	}
+	var err error
 	page := store.ListPage{Truncated: aws.ToBool(out.IsTruncated)}
+	encoded := out.EncodingType == types.EncodingTypeUrl
 	for _, o := range out.Contents {
+		key := aws.ToString(o.Key)
+		if encoded {
+			if key, err = url.QueryUnescape(key); err != nil {
+				return store.ListPage{}, &store.Error{Store: s.String(), Op: "list", Key: opts.Prefix, Class: store.Permanent,
+					Err: fmt.Errorf("the endpoint sent a key that is not URL-encoded although it says it is: %w", err)}
+			}
+		}
 		page.Objects = append(page.Objects, store.ObjectInfo{
-			Key:          aws.ToString(o.Key),
+			Key:          key,
 			Size:         aws.ToInt64(o.Size),
 			ETag:         unquote(aws.ToString(o.ETag)),
 			LastModified: aws.ToTime(o.LastModified),
@@ -132,7 +161,7 @@ type bodyReader struct {
 func (b *bodyReader) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if err != nil && err != io.EOF {
-		e := &store.Error{Store: b.s.String(), Op: "get", Key: b.key, Class: store.Retryable, Err: err}
+		e := &store.Error{Store: b.s.String(), Op: "get", Key: b.key, Class: store.Retryable, Err: store.RedactURLs(err)}
 		if strings.Contains(err.Error(), "checksum did not match") {
 			e.Err = fmt.Errorf("%w: %w", store.ErrChecksumMismatch, err)
 		}
@@ -226,18 +255,28 @@ func etagMD5(etag string, sse types.ServerSideEncryption) []byte {
 	return b
 }
 
-// checksums returns the full-object checksums of a response: all of them
-// when the type is FULL_OBJECT or absent, none for COMPOSITE.
+// checksums returns the checksums of a response: of the content when the
+// type is FULL_OBJECT (or absent, and the value has no "-N" suffix), and
+// composite ones ("value-N", type COMPOSITE) with their part count.
 func checksums(t types.ChecksumType, crc32, crc32c, crc64, sha1, sha256 *string) []store.Checksum {
-	if t != "" && t != types.ChecksumTypeFullObject {
-		return nil
-	}
 	var out []store.Checksum
 	for _, c := range []struct {
 		alg string
 		v   *string
 	}{{"CRC32", crc32}, {"CRC32C", crc32c}, {"CRC64NVME", crc64}, {"SHA1", sha1}, {"SHA256", sha256}} {
-		if v := aws.ToString(c.v); v != "" && !strings.Contains(v, "-") {
+		v := aws.ToString(c.v)
+		if v == "" {
+			continue
+		}
+		value, count, suffixed := strings.Cut(v, "-")
+		switch {
+		case suffixed || t == types.ChecksumTypeComposite:
+			n, err := strconv.Atoi(count)
+			if err != nil || n < 1 {
+				continue // a composite checksum without its part count checks nothing
+			}
+			out = append(out, store.Checksum{Algorithm: c.alg, Value: value, Parts: n})
+		case t == "" || t == types.ChecksumTypeFullObject:
 			out = append(out, store.Checksum{Algorithm: c.alg, Value: v})
 		}
 	}

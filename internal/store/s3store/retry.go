@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ocimove/ocimove/internal/observe"
+	"github.com/ocimove/ocimove/internal/store"
 )
 
 // Retry policy. This file holds the ONE decision of what is retried; the SDK
@@ -148,9 +149,10 @@ func (r *observingRetryer) RetryDelay(attempt int, err error) (time.Duration, er
 	if isDialError(err) && d > 100*time.Millisecond {
 		d = 100 * time.Millisecond
 	}
-	r.obs.Observe(observe.Event{Kind: observe.Retry, Store: r.store, Op: r.op, Key: r.key, Status: status, Attempt: attempt, Duration: d, Err: err})
+	safe := store.RedactURLs(err)
+	r.obs.Observe(observe.Event{Kind: observe.Retry, Store: r.store, Op: r.op, Key: r.key, Status: status, Attempt: attempt, Duration: d, Err: safe})
 	if isThrottle(err) {
-		r.obs.Observe(observe.Event{Kind: observe.Throttled, Store: r.store, Op: r.op, Key: r.key, Status: status, Attempt: attempt, Duration: d, Err: err})
+		r.obs.Observe(observe.Event{Kind: observe.Throttled, Store: r.store, Op: r.op, Key: r.key, Status: status, Attempt: attempt, Duration: d, Err: safe})
 	}
 	return d, nil
 }

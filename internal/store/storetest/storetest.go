@@ -57,6 +57,8 @@ func Run(t *testing.T, h Harness) {
 		{"ListPages", testListPages},
 		{"ListPrefixAndOrder", testListPrefixAndOrder},
 		{"KeyRoundTrip", testKeyRoundTrip},
+		{"ListControlKeys", testListControlKeys},
+		{"ChecksumsAreOfContent", testChecksumsAreOfContent},
 		{"Sizes", testSizes},
 		{"MultipartLarge", testMultipartLarge},
 		{"MultipartResumeListParts", testMultipartListParts},

@@ -3,9 +3,11 @@ package activities
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/manifest"
@@ -194,16 +196,36 @@ func (p *purge) purgeCopy(ctx context.Context, c NamedStore) error {
 // of the prefix: what went before is deleted.
 func (p *purge) purgeVersions(ctx context.Context, c NamedStore, s *s3store.Store) error {
 	for empty := 0; ; {
-		out, err := s.Client().ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: ptr(s.Bucket()), Prefix: ptr(p.in.Prefix)})
+		// Keys come URL-encoded, so that keys XML cannot carry list too.
+		out, err := s.Client().ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: ptr(s.Bucket()), Prefix: ptr(p.in.Prefix),
+			EncodingType: types.EncodingTypeUrl})
 		if err != nil {
 			return fmt.Errorf("list versions of %s under %s: %w", s, p.in.Prefix, err)
 		}
+		key := func(k *string) (string, error) {
+			if out.EncodingType != types.EncodingTypeUrl {
+				return deref(k), nil
+			}
+			d, err := url.QueryUnescape(deref(k))
+			if err != nil {
+				return "", fmt.Errorf("list versions of %s: key %q is not URL-encoded: %w", s, deref(k), err)
+			}
+			return d, nil
+		}
 		var page []manifest.DeletedObject
 		for _, v := range out.Versions {
-			page = append(page, manifest.DeletedObject{Key: deref(v.Key), VersionID: deref(v.VersionId)})
+			k, err := key(v.Key)
+			if err != nil {
+				return err
+			}
+			page = append(page, manifest.DeletedObject{Key: k, VersionID: deref(v.VersionId)})
 		}
 		for _, m := range out.DeleteMarkers {
-			page = append(page, manifest.DeletedObject{Key: deref(m.Key), VersionID: deref(m.VersionId), DeleteMarker: true})
+			k, err := key(m.Key)
+			if err != nil {
+				return err
+			}
+			page = append(page, manifest.DeletedObject{Key: k, VersionID: deref(m.VersionId), DeleteMarker: true})
 		}
 		if len(page) == 0 {
 			if out.IsTruncated == nil || !*out.IsTruncated {

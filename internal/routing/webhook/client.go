@@ -214,11 +214,16 @@ func (c *Client) statusError(op, shard string, res response) error {
 func (c *Client) do(ctx context.Context, op, shard, method, query string, body []byte) (response, error) {
 	u := *c.url
 	if query != "" {
+		// The configured URL's own query (a token, say) goes with every
+		// request, before the shard.
+		if u.RawQuery != "" {
+			query = u.RawQuery + "&" + query
+		}
 		u.RawQuery = query
 	}
 	payload := body
 	if method == http.MethodGet {
-		payload = []byte(query)
+		payload = []byte(u.RawQuery)
 	}
 	var lastErr error
 	for attempt := 1; ; attempt++ {

@@ -30,7 +30,7 @@ func calls(t *testing.T, c *webhook.Client) []error {
 	errs = append(errs, err)
 	_, err = c.Get(t.Context(), "a/")
 	errs = append(errs, err)
-	_, err = c.Set(t.Context(), routing.Change{Shard: "a/", To: routing.StateReadOnly, ExpectedVersion: 0, OperationID: "op-1"})
+	_, err = c.Set(t.Context(), routing.Change{Shard: "a/", To: routing.StateReadOnly, ExpectedVersion: 0, OperationID: "op-1", Owner: "mig-1"})
 	errs = append(errs, err)
 	_, err = c.DrainAcknowledged(t.Context(), "a/", "op-1")
 	errs = append(errs, err)

@@ -281,3 +281,27 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// A query in the configured URL (a token the application expects) goes
+// with every request, GET included, and the signature covers it.
+func TestURLQueryKeptOnEveryRequest(t *testing.T) {
+	ref := webhook.NewReferenceServer(secret)
+	var tokens []string
+	var mu sync.Mutex
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		tokens = append(tokens, r.Method+" "+r.URL.Query().Get("token"))
+		mu.Unlock()
+		ref.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	c, err := webhook.New(webhook.Config{URL: srv.URL + "/ocimove/routes?token=app-token", Secret: secret})
+	require.NoError(t, err)
+	_, err = c.Register(t.Context(), "users/3f/", "s3://src/users/3f/")
+	require.NoError(t, err)
+	r, err := c.Get(t.Context(), "users/3f/")
+	require.NoError(t, err, "the signed GET verifies with the token in its query")
+	assert.Equal(t, routing.StateSource, r.State)
+	assert.Equal(t, []string{"POST app-token", "GET app-token"}, tokens)
+}

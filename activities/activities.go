@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ocimove/ocimove/internal/engine"
@@ -79,6 +80,14 @@ type Config struct {
 	MaxHeartbeatBytes int
 	// Lookup resolves secret references (default os.LookupEnv).
 	Lookup func(string) (string, bool)
+	// MigrationClosed reports whether a migration's workflow has closed,
+	// so that the worker forgets its plan, stores and limiters (optional:
+	// without it nothing is forgotten).
+	MigrationClosed func(ctx context.Context, migrationID string) (bool, error)
+	// SessionIdle is how long a migration's opened stores stay unused
+	// before the worker asks whether the migration has closed (default
+	// 10 minutes).
+	SessionIdle time.Duration
 }
 
 // Activities are the migration's activities. Register it once with
@@ -96,6 +105,10 @@ type Activities struct {
 	lookup  func(string) (string, bool)
 
 	sessions sync.Map // sessionKey -> *session
+	scopes   scopes
+	closed   func(ctx context.Context, migrationID string) (bool, error)
+	idle     time.Duration
+	swept    atomic.Int64 // unix nanoseconds of the last sweep
 }
 
 // New returns Activities, or an error naming the missing part.
@@ -127,6 +140,10 @@ func New(cfg Config) (*Activities, error) {
 	}
 	if a.hbMax <= 0 {
 		a.hbMax = 192 << 10
+	}
+	a.closed, a.idle = cfg.MigrationClosed, cfg.SessionIdle
+	if a.idle <= 0 {
+		a.idle = 10 * time.Minute
 	}
 	if a.lookup == nil {
 		a.lookup = lookupEnv

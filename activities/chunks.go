@@ -27,7 +27,7 @@ func (a *Activities) copyChunk(ctx context.Context, s *session, t *tracker, src,
 	}
 	opts := t.copyOptions(s.copyOptions(), objs)
 	opts.After = after
-	results := a.eng.CopyBatch(ctx, src, dst, objs, opts)
+	results := s.eng.CopyBatch(ctx, src, dst, objs, opts)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -46,21 +46,13 @@ func (a *Activities) copyChunk(ctx context.Context, s *session, t *tracker, src,
 	return results, nil
 }
 
-// verifyConcurrency is the number of verifications in flight when the
-// plan sets no concurrency.
-const verifyConcurrency = 16
-
 // verifyChunk verifies recs at dst in mode, with the plan's concurrency,
 // reusing the checks an earlier attempt finished and recording each check
 // as it finishes, so that a retry does not re-read what is verified. It
 // returns one check per record, in order.
 func (a *Activities) verifyChunk(ctx context.Context, s *session, t *tracker, dst store.Store, recs []engine.Result, mode engine.Mode) []engine.Check {
 	out := make([]engine.Check, len(recs))
-	conc := s.plan.Limits.Concurrency
-	if conc <= 0 {
-		conc = verifyConcurrency
-	}
-	sem := make(chan struct{}, conc)
+	sem := make(chan struct{}, s.eng.Concurrency())
 	var wg sync.WaitGroup
 	for i, r := range recs {
 		if c, ok := t.prevCheck(r.Key); ok && c.Mode == mode && c.Class != store.Retryable {
@@ -80,7 +72,7 @@ func (a *Activities) verifyChunk(ctx context.Context, s *session, t *tracker, ds
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c := a.eng.Verify(ctx, dst, r, mode)
+			c := s.eng.Verify(ctx, dst, r, mode)
 			out[i] = c
 			if c.Class != store.Retryable {
 				t.checked(c)

@@ -27,7 +27,6 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 	if in.Shard.ShardID == "" || in.Shard.Prefix == "" {
 		return CopyBatchResult{}, inputError("copy batch %d: the shard id and prefix must be set", in.Batch)
 	}
-	a.applyLimits(in.Limits)
 	s, err := a.session(ctx, in.Shard)
 	if err != nil {
 		return CopyBatchResult{}, err
@@ -87,7 +86,7 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 		return false, ""
 	}
 	opts.OnResult, opts.OnCheckpoint = p.finished, p.checkpoint
-	results := a.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, objs, opts)
+	results := s.eng.CopyBatch(ctx, s.stores.Source, s.stores.Destination, objs, opts)
 	stopHB()
 	p.beat()
 

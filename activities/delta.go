@@ -30,7 +30,6 @@ import (
 // chunk in flight and its counters; a retry resumes after the watermark.
 // Counts are the net change of the shard's counts (see Counts.net).
 func (a *Activities) DeltaRound(ctx context.Context, in DeltaInput) (DeltaResult, error) {
-	a.applyLimits(in.Limits)
 	s, err := a.session(ctx, in.Shard)
 	if err != nil {
 		return DeltaResult{}, err

@@ -139,8 +139,11 @@ func TestPurgeDeletesAllVersionsAfterReverification(t *testing.T) {
 	f.copyAll(t, 10)
 	put(t, f.src, "other/keep", []byte("outside the shard"))
 
-	// A corrupt destination blocks the purge.
-	_, err := f.dst.Put(context.Background(), keys[1], bytes.NewReader([]byte("bad")), 3, store.PutOptions{})
+	// A corrupt copy at the destination (the migration's own: it keeps its
+	// provenance) blocks the purge.
+	info, err := f.dst.Head(context.Background(), keys[1])
+	require.NoError(t, err)
+	_, err = f.dst.Put(context.Background(), keys[1], bytes.NewReader([]byte("bad")), 3, store.PutOptions{Metadata: info.Metadata})
 	require.NoError(t, err)
 	_, err = f.actEnv().ExecuteActivity(activities.PurgeName, f.ref)
 	requireAppErr(t, err, activities.ErrTypeInput, true)

@@ -103,3 +103,10 @@ func (c *PlanCache) get(ctx context.Context, ref ShardRef) (*plan.Plan, error) {
 	c.add(loaded)
 	return loaded, nil
 }
+
+// forget drops the plan of a migration.
+func (c *PlanCache) forget(migrationID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.plans, migrationID)
+}

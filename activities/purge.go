@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -153,6 +154,38 @@ func (p *purge) reverify(ctx context.Context) error {
 // versions and delete markers of a versioned S3 bucket, else every listed
 // object; page by page, each page recorded as a part.
 func (p *purge) purgeCopy(ctx context.Context, c NamedStore) error {
+	if err := p.deleteCopy(ctx, c); err != nil {
+		return err
+	}
+	return p.checkEmpty(ctx, c)
+}
+
+// checkEmpty proves the purge of a copy: a fresh listing under the prefix
+// finds nothing (no object, and in a versioned S3 bucket no version or
+// delete marker), so that a listing that hid objects never passes for a
+// purge.
+func (p *purge) checkEmpty(ctx context.Context, c NamedStore) error {
+	page, err := c.Store.List(ctx, store.ListOptions{Prefix: p.in.Prefix, Limit: 1})
+	if err != nil {
+		return fmt.Errorf("check the purge of %s: %w", c.Name, err)
+	}
+	if len(page.Objects) > 0 {
+		return fmt.Errorf("the purge of %s (%s) left %q under %s; it is not complete", c.Name, c.Store, page.Objects[0].Key, p.in.Prefix)
+	}
+	if s3s, ok := c.Store.(*s3store.Store); ok {
+		out, err := s3s.Client().ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: ptr(s3s.Bucket()), Prefix: ptr(p.in.Prefix), MaxKeys: aws.Int32(1)})
+		if err != nil {
+			return fmt.Errorf("check the purge of %s: list versions: %w", c.Name, err)
+		}
+		if len(out.Versions) > 0 || len(out.DeleteMarkers) > 0 {
+			return fmt.Errorf("the purge of %s (%s) left versions under %s; it is not complete", c.Name, c.Store, p.in.Prefix)
+		}
+	}
+	return nil
+}
+
+// deleteCopy deletes everything under the prefix in one source copy.
+func (p *purge) deleteCopy(ctx context.Context, c NamedStore) error {
 	if s3s, ok := c.Store.(*s3store.Store); ok {
 		versioned, err := isVersioned(ctx, s3s)
 		if err != nil {

@@ -40,6 +40,9 @@ type ShardRef struct {
 	PlanFingerprint string `json:"planFingerprint"`
 	ShardID         string `json:"shardId"`
 	Prefix          string `json:"prefix"`
+	// Limits are the shard's current copy limits; every activity of the
+	// shard applies them (nil: the plan's).
+	Limits *RateLimits `json:"limits,omitempty"`
 }
 
 // Counts are a shard's object and byte counters by outcome.
@@ -80,13 +83,23 @@ type ShardSize struct {
 	Bytes   int64  `json:"bytes"`
 }
 
-// RateLimits are a migration's copy rates, applied by the worker that runs
-// the activity to its engine (per worker; 0 = unlimited). They travel with
-// each copying activity so that an operator's change applies from the next
-// batch or round on.
+// RateLimits are a migration's copy limits as its shards carry them: the
+// worker that runs an activity applies them to the migration's own limiter
+// (or, for a shard tuned on its own, to that shard's), under the worker's
+// ceiling. They travel with every activity of the shard, so that an
+// operator's change applies from the next batch or round on, and a
+// restarted worker has them at once.
 type RateLimits struct {
+	// BytesPerSecond and RequestsPerSecond are per worker; 0 = unlimited
+	// (the worker's ceiling still applies).
 	BytesPerSecond    float64 `json:"bytesPerSecond,omitempty"`
 	RequestsPerSecond float64 `json:"requestsPerSecond,omitempty"`
+	// Concurrency is the objects in flight per batch; 0 takes the plan's.
+	// The worker's --concurrency bounds it.
+	Concurrency int `json:"concurrency,omitempty"`
+	// Shard: the shard was tuned on its own; its limits are its own, apart
+	// from its migration's.
+	Shard bool `json:"shard,omitempty"`
 }
 
 // CopyBatchInput copies the page of the shard's objects after Cursor.
@@ -96,8 +109,6 @@ type CopyBatchInput struct {
 	Cursor  string    `json:"cursor"`  // last key of the previous batch; "" = start
 	Limit   int       `json:"limit"`   // objects per batch
 	StartAt time.Time `json:"startAt"` // the plan's start, for age filters
-	// Limits, if set, become the worker's copy rates from this batch on.
-	Limits *RateLimits `json:"limits,omitempty"`
 }
 
 // CopyBatchResult is one batch's outcome. The cursor advances to
@@ -141,8 +152,6 @@ type DeltaInput struct {
 	Shard ShardRef `json:"shard"`
 	Round int      `json:"round"`
 	Final bool     `json:"final"` // the final delta, during the freeze
-	// Limits, if set, become the worker's copy rates from this round on.
-	Limits *RateLimits `json:"limits,omitempty"`
 }
 
 // DeltaResult is one round's change count.

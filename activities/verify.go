@@ -85,7 +85,7 @@ func (a *Activities) VerifyShard(ctx context.Context, in VerifyInput) (VerifyRes
 		if len(chunk) == 0 {
 			return nil
 		}
-		checks := a.eng.VerifyBatch(ctx, s.stores.Destination, chunk, mode)
+		checks := s.eng.VerifyBatch(ctx, s.stores.Destination, chunk, mode)
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -70,11 +70,24 @@ func (m *migration) setHandlers(ctx workflow.Context) error {
 		func(ctx workflow.Context, req RateLimitsRequest) (MigrationStatus, error) {
 			m.action(ctx, req.String(), req.OperatorRequest)
 			m.in.Settings.BytesPerSecond, m.in.Settings.RequestsPerSecond = req.BytesPerSecond, req.RequestsPerSecond
-			m.forward(ctx, SignalShardRateLimits, req)
+			m.forward(ctx, SignalShardLimits, m.limits(req.OperatorRequest))
 			return m.status(workflow.Now(ctx)), nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(req RateLimitsRequest) error {
 			return m.validate(UpdateSetRateLimits, req.validate(), false, "")
+		}})
+	if err != nil {
+		return err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetConcurrency,
+		func(ctx workflow.Context, req ConcurrencyRequest) (MigrationStatus, error) {
+			m.action(ctx, fmt.Sprintf("set-concurrency %d→%d", m.in.Settings.Concurrency, req.Concurrency), req.OperatorRequest)
+			m.in.Settings.Concurrency = req.Concurrency
+			m.forward(ctx, SignalShardLimits, m.limits(req.OperatorRequest))
+			return m.status(workflow.Now(ctx)), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req ConcurrencyRequest) error {
+			return m.validate(UpdateSetConcurrency, req.validate(), false, "")
 		}})
 	if err != nil {
 		return err
@@ -130,4 +143,10 @@ func (m *migration) forward(ctx workflow.Context, signal string, arg any) {
 			m.logger.Warn("signal not delivered", "signal", signal, "shard", ids[i], "error", err)
 		}
 	}
+}
+
+// limits are the migration's copy limits, for its shards.
+func (m *migration) limits(req OperatorRequest) LimitsSignal {
+	st := m.in.Settings
+	return LimitsSignal{OperatorRequest: req, BytesPerSecond: st.BytesPerSecond, RequestsPerSecond: st.RequestsPerSecond, Concurrency: st.Concurrency}
 }

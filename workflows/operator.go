@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ocimove/ocimove/internal/plan"
 )
 
 // SystemActor is the actor recorded for transitions the workflow makes on
@@ -45,6 +47,31 @@ type RateLimitsRequest struct {
 	OperatorRequest
 	BytesPerSecond    float64 `json:"bytesPerSecond"`
 	RequestsPerSecond float64 `json:"requestsPerSecond"`
+}
+
+// LimitsSignal carries a migration's copy limits to its shards.
+type LimitsSignal struct {
+	OperatorRequest
+	BytesPerSecond    float64 `json:"bytesPerSecond"`
+	RequestsPerSecond float64 `json:"requestsPerSecond"`
+	Concurrency       int     `json:"concurrency"`
+}
+
+// ConcurrencyRequest changes the objects in flight per batch from the next
+// batch or round on, bounded by each worker's --concurrency.
+type ConcurrencyRequest struct {
+	OperatorRequest
+	Concurrency int `json:"concurrency"`
+}
+
+func (r ConcurrencyRequest) validate() error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	if r.Concurrency < 1 || r.Concurrency > plan.MaxConcurrency {
+		return fmt.Errorf("concurrency %d is outside 1..%d", r.Concurrency, plan.MaxConcurrency)
+	}
+	return nil
 }
 
 func (r RateLimitsRequest) validate() error {

@@ -23,9 +23,14 @@ type ShardSettings struct {
 	SoakRetention  time.Duration `json:"soakRetention"`
 	PurgeEnabled   bool          `json:"purgeEnabled"`
 	// BytesPerSecond and RequestsPerSecond are the copy rates (per worker;
-	// 0 = unlimited), changeable live with UpdateSetRateLimits.
+	// 0 = unlimited), and Concurrency the objects in flight per batch (0:
+	// the plan's), changeable live with UpdateSetRateLimits.
 	BytesPerSecond    float64 `json:"bytesPerSecond,omitempty"`
 	RequestsPerSecond float64 `json:"requestsPerSecond,omitempty"`
+	Concurrency       int     `json:"concurrency,omitempty"`
+	// ShardTuned: the shard's limits were set on the shard itself; they are
+	// its own until a migration-wide change.
+	ShardTuned bool `json:"shardTuned,omitempty"`
 	// StartAt is the plan's start time, fixed once, for age filters.
 	StartAt time.Time `json:"startAt"`
 	// SourceLocation and DestinationLocation prefix the shard's prefix to
@@ -58,6 +63,7 @@ func SettingsFromPlan(p *plan.Plan, startAt time.Time) ShardSettings {
 		PurgeEnabled:        p.Purge.Enabled,
 		BytesPerSecond:      float64(p.Limits.BytesPerSecond),
 		RequestsPerSecond:   p.Limits.RequestsPerSecond,
+		Concurrency:         p.Limits.Concurrency,
 		StartAt:             startAt.UTC(),
 		SourceLocation:      "s3://" + p.Sources.Primary.Bucket + "/",
 		DestinationLocation: "oci://" + ns + "/" + p.Destination.Bucket + "/",

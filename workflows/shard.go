@@ -78,6 +78,9 @@ const (
 	UpdateSetBatchSize = "set-batch-size"
 	// UpdateSetRateLimits changes the copy rates. Arg RateLimitsRequest.
 	UpdateSetRateLimits = "set-rate-limits"
+	// UpdateSetConcurrency changes the objects in flight per batch. Arg
+	// ConcurrencyRequest.
+	UpdateSetConcurrency = "set-concurrency"
 
 	// SignalShardPause, SignalShardResume and SignalShardBatchSize carry a
 	// migration-wide operator action to a shard (args OperatorRequest,
@@ -86,8 +89,10 @@ const (
 	SignalShardPause     = "migration-pause"
 	SignalShardResume    = "migration-resume"
 	SignalShardBatchSize = "migration-batch-size"
-	// SignalShardRateLimits carries a RateLimitsRequest from the migration.
-	SignalShardRateLimits = "migration-rate-limits"
+	// SignalShardLimits carries the migration's copy limits (a
+	// LimitsSignal) after a migration-wide change of rates or concurrency:
+	// they replace the shard's, including one tuned on its own.
+	SignalShardLimits = "migration-limits"
 )
 
 // ShardWorkflowID returns the workflow id of a migration's shard.
@@ -288,7 +293,7 @@ var errContinueAsNew = errors.New("continue as new")
 // ref names the shard for activities.
 func (s *shard) ref() activities.ShardRef {
 	return activities.ShardRef{MigrationID: s.in.MigrationID, PlanFingerprint: s.in.PlanFingerprint,
-		ShardID: s.in.ShardID, Prefix: s.in.Prefix}
+		ShardID: s.in.ShardID, Prefix: s.in.Prefix, Limits: s.limits()}
 }
 
 // status returns the current status.

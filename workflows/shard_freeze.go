@@ -121,7 +121,7 @@ func (s *shard) freeze(ctx workflow.Context) *PeriodEnd {
 		s.cp.FrozenAt = workflow.Now(fctx)
 		s.cp.DeltaRounds++
 		var dr activities.DeltaResult
-		din := activities.DeltaInput{Shard: s.ref(), Round: s.cp.DeltaRounds, Final: true, Limits: s.limits()}
+		din := activities.DeltaInput{Shard: s.ref(), Round: s.cp.DeltaRounds, Final: true}
 		if err := workflow.ExecuteActivity(withCopy(fctx), activities.DeltaRoundName, din).Get(fctx, &dr); err != nil {
 			return fmt.Errorf("final delta: %w", err)
 		}

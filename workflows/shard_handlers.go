@@ -77,6 +77,20 @@ func (s *shard) setHandlers(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetConcurrency,
+		func(ctx workflow.Context, req ConcurrencyRequest) (ShardStatus, error) {
+			s.applyConcurrency(ctx, req)
+			return s.status(), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req ConcurrencyRequest) error {
+			if err := req.validate(); err != nil {
+				return fmt.Errorf("%s shard %s: %w", UpdateSetConcurrency, s.in.ShardID, err)
+			}
+			return s.notDone()
+		}})
+	if err != nil {
+		return err
+	}
 	s.listenSignals(ctx)
 	return nil
 }
@@ -111,10 +125,10 @@ func (s *shard) shardSignals() []struct {
 				s.applyBatchSize(ctx, r)
 			}
 		}},
-		{SignalShardRateLimits, func(ctx workflow.Context, c workflow.ReceiveChannel, async bool) {
-			var r RateLimitsRequest
-			if receive(ctx, c, &r, async) && s.validateRateLimits(r) == nil {
-				s.applyRateLimits(ctx, r)
+		{SignalShardLimits, func(ctx workflow.Context, c workflow.ReceiveChannel, async bool) {
+			var r LimitsSignal
+			if receive(ctx, c, &r, async) && s.notDone() == nil {
+				s.applyMigrationLimits(ctx, r)
 			}
 		}},
 	}
@@ -297,7 +311,28 @@ func (s *shard) validateRateLimits(req RateLimitsRequest) error {
 	return s.notDone()
 }
 
+// applyRateLimits changes the shard's rates on the shard alone: its limits
+// are its own from then on (its own limiter on every worker), until a
+// migration-wide change.
 func (s *shard) applyRateLimits(ctx workflow.Context, req RateLimitsRequest) {
 	s.action(ctx, req.String(), req.OperatorRequest)
-	s.in.Settings.BytesPerSecond, s.in.Settings.RequestsPerSecond = req.BytesPerSecond, req.RequestsPerSecond
+	st := &s.in.Settings
+	st.BytesPerSecond, st.RequestsPerSecond, st.ShardTuned = req.BytesPerSecond, req.RequestsPerSecond, true
+}
+
+// applyConcurrency changes the shard's objects in flight per batch on the
+// shard alone, as applyRateLimits does its rates.
+func (s *shard) applyConcurrency(ctx workflow.Context, req ConcurrencyRequest) {
+	s.action(ctx, fmt.Sprintf("set-concurrency %d→%d", s.in.Settings.Concurrency, req.Concurrency), req.OperatorRequest)
+	s.in.Settings.Concurrency, s.in.Settings.ShardTuned = req.Concurrency, true
+}
+
+// applyMigrationLimits takes the migration's limits after a migration-wide
+// change: they replace the shard's, which share the migration's limiter
+// again.
+func (s *shard) applyMigrationLimits(ctx workflow.Context, l LimitsSignal) {
+	s.action(ctx, fmt.Sprintf("migration limits %g bytes/s, %g requests/s, %d objects in flight", l.BytesPerSecond, l.RequestsPerSecond, l.Concurrency),
+		l.OperatorRequest)
+	st := &s.in.Settings
+	st.BytesPerSecond, st.RequestsPerSecond, st.Concurrency, st.ShardTuned = l.BytesPerSecond, l.RequestsPerSecond, l.Concurrency, false
 }

@@ -148,7 +148,7 @@ func (s *shard) copying(ctx workflow.Context) error {
 			return err
 		}
 		in := activities.CopyBatchInput{Shard: s.ref(), Batch: s.cp.Batches, Cursor: s.cp.Cursor,
-			Limit: s.in.Settings.BatchSize, StartAt: s.in.Settings.StartAt, Limits: s.limits()}
+			Limit: s.in.Settings.BatchSize, StartAt: s.in.Settings.StartAt}
 		var res activities.CopyBatchResult
 		if err := workflow.ExecuteActivity(withCopy(ctx), activities.CopyBatchName, in).Get(ctx, &res); err != nil {
 			return fmt.Errorf("copy batch %d after %q: %w", in.Batch, in.Cursor, err)
@@ -245,7 +245,7 @@ func (s *shard) catchingUp(ctx workflow.Context) error {
 		s.cp.RoundsSinceReset++
 		start := workflow.Now(ctx)
 		var dr activities.DeltaResult
-		in := activities.DeltaInput{Shard: s.ref(), Round: s.cp.DeltaRounds, Limits: s.limits()}
+		in := activities.DeltaInput{Shard: s.ref(), Round: s.cp.DeltaRounds}
 		if err := workflow.ExecuteActivity(withCopy(ctx), activities.DeltaRoundName, in).Get(ctx, &dr); err != nil {
 			return fmt.Errorf("delta round %d: %w", in.Round, err)
 		}
@@ -434,7 +434,9 @@ func (s *shard) purging(ctx workflow.Context) error {
 // addCounts adds b to a.
 func addCounts(a, b activities.Counts) activities.Counts { return a.Add(b) }
 
-// limits are the copy rates the next copying activity applies.
+// limits are the copy limits the shard's next activity applies.
 func (s *shard) limits() *activities.RateLimits {
-	return &activities.RateLimits{BytesPerSecond: s.in.Settings.BytesPerSecond, RequestsPerSecond: s.in.Settings.RequestsPerSecond}
+	st := s.in.Settings
+	return &activities.RateLimits{BytesPerSecond: st.BytesPerSecond, RequestsPerSecond: st.RequestsPerSecond,
+		Concurrency: st.Concurrency, Shard: st.ShardTuned}
 }

@@ -338,10 +338,13 @@ func (s *shardSuite) TestSetRateLimitsLive() {
 	s.ErrorContains(bad.err, "rates must be 0 (unlimited) or more")
 	s.NoError(good.err)
 	first, last := f.copies[0], f.copies[len(f.copies)-1]
-	s.Equal(0.0, first.Limits.BytesPerSecond, "before the change: the plan's rates (unlimited here)")
-	s.Equal(activities.RateLimits{BytesPerSecond: 1 << 20, RequestsPerSecond: 50}, *last.Limits, "after it: the new rates")
+	s.Equal(0.0, first.Shard.Limits.BytesPerSecond, "before the change: the plan's rates (unlimited here)")
+	s.Equal(activities.RateLimits{BytesPerSecond: 1 << 20, RequestsPerSecond: 50, Shard: true}, *last.Shard.Limits,
+		"after it: the new rates, the shard's own")
 	s.Require().NotEmpty(f.deltas)
-	s.Equal(float64(1<<20), f.deltas[0].Limits.BytesPerSecond, "delta rounds carry them too")
+	s.Equal(float64(1<<20), f.deltas[0].Shard.Limits.BytesPerSecond, "delta rounds carry them too")
+	s.Require().NotEmpty(f.finals)
+	s.Equal(float64(1<<20), f.finals[0].Shard.Limits.BytesPerSecond, "and every other activity of the shard")
 }
 
 // Cancel during a freeze aborts uploads and returns routing to the source.

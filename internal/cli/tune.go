@@ -10,19 +10,22 @@ import (
 // (or one shard's rates and batch size) through the workflows' Updates.
 func (a *app) tuneCommand() *cobra.Command {
 	var (
-		reason, shard     string
-		bytesPS, requests float64
-		batch, window     int
+		reason, shard           string
+		bytesPS, requests       float64
+		batch, window, inFlight int
 	)
 	cmd := &cobra.Command{
 		Use:   "tune MIGRATION_ID",
-		Short: "Change rate limits, batch size or window while a migration runs",
+		Short: "Change rate limits, concurrency, batch size or window while a migration runs",
 		Long: `tune changes settings live, from the next batch or round on:
   --bytes-per-second and --requests-per-second (set together; 0 = unlimited;
-  they apply per worker), --batch-size, and --window (shards in flight,
-  migration only). With --shard it changes one shard. Each change is an
-  Update recorded with who and why; one that does not apply is refused with
-  its reason and changes nothing.`,
+  they apply per worker, under each worker's own ceiling), --concurrency
+  (objects in flight per batch, bounded by each worker's --concurrency),
+  --batch-size, and --window (shards in flight, migration only). With
+  --shard it changes one shard, whose limits are then its own (a limiter of
+  its own on every worker) until the next migration-wide change. Each change
+  is an Update recorded with who and why; one that does not apply is
+  refused with its reason and changes nothing.`,
 		Args: exactArgs("MIGRATION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if reason == "" {
@@ -30,8 +33,8 @@ func (a *app) tuneCommand() *cobra.Command {
 			}
 			f := cmd.Flags()
 			rates := f.Changed("bytes-per-second") || f.Changed("requests-per-second")
-			if !rates && !f.Changed("batch-size") && !f.Changed("window") {
-				return usageErrorf("tune: say what to change: --bytes-per-second/--requests-per-second, --batch-size or --window")
+			if !rates && !f.Changed("concurrency") && !f.Changed("batch-size") && !f.Changed("window") {
+				return usageErrorf("tune: say what to change: --bytes-per-second/--requests-per-second, --concurrency, --batch-size or --window")
 			}
 			if f.Changed("window") && shard != "" {
 				return usageErrorf("tune: --window applies to the whole migration, not to --shard %s", shard)
@@ -45,6 +48,12 @@ func (a *app) tuneCommand() *cobra.Command {
 			if rates {
 				arg := workflows.RateLimitsRequest{OperatorRequest: req, BytesPerSecond: bytesPS, RequestsPerSecond: requests}
 				if err := a.operate(ctx, workflows.UpdateSetRateLimits, args[0], shard, req, arg); err != nil {
+					return err
+				}
+			}
+			if f.Changed("concurrency") {
+				arg := workflows.ConcurrencyRequest{OperatorRequest: req, Concurrency: inFlight}
+				if err := a.operate(ctx, workflows.UpdateSetConcurrency, args[0], shard, req, arg); err != nil {
 					return err
 				}
 			}
@@ -66,6 +75,7 @@ func (a *app) tuneCommand() *cobra.Command {
 	cmd.Flags().StringVar(&shard, "shard", "", "change this shard (id or prefix) instead of the whole migration")
 	cmd.Flags().Float64Var(&bytesPS, "bytes-per-second", 0, "copy bytes per second per worker (0 = unlimited)")
 	cmd.Flags().Float64Var(&requests, "requests-per-second", 0, "store requests per second per worker (0 = unlimited)")
+	cmd.Flags().IntVar(&inFlight, "concurrency", 0, "objects in flight per batch (bounded by each worker's --concurrency)")
 	cmd.Flags().IntVar(&batch, "batch-size", 0, "objects per batch")
 	cmd.Flags().IntVar(&window, "window", 0, "shards in flight (1..1000)")
 	a.actionFlags(cmd, &reason)

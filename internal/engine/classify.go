@@ -48,6 +48,10 @@ func sideOf(err error) side {
 	return 0
 }
 
+// errReadBroken: a source body broke off mid-stream, after the request
+// succeeded, where no per-request retry of the SDK reaches.
+var errReadBroken = errors.New("read body")
+
 // errSourceChanged: the source object changed while it was being copied
 // (its pinned ETag or version no longer matches).
 var errSourceChanged = errors.New("source object changed during copy")
@@ -91,7 +95,18 @@ func outcomeOf(err error) (Outcome, store.Class) {
 	return Failed, store.ClassOf(err)
 }
 
-// retryable reports whether the engine should try the object again.
+// retryable reports whether the engine itself tries the object again.
+// Each kind of failure has one owner:
+//   - a request that failed (a reset, a 5xx, throttling) is retried by the
+//     store's SDK retryer, with backoff and jitter; the engine does not
+//     repeat what the SDK already gave up on;
+//   - conditions about the object as a whole — it changed while being read,
+//     its bytes did not match a checksum, a precondition failed because
+//     someone else wrote, its pinned version is gone, its body broke off
+//     mid-stream — are the engine's, retried here a few times;
+//   - whatever is left fails the object retryably, and its activity fails
+//     retryably after checkpointing; Temporal retries the activity, which
+//     resumes with only the unfinished objects.
 func retryable(err error) bool {
 	switch {
 	case errors.Is(err, ErrForeignObject), errors.Is(err, ErrSourceUnchecked):
@@ -106,7 +121,8 @@ func retryable(err error) bool {
 		// Someone else wrote the destination (or the source changed):
 		// look again.
 		return true
+	case errors.Is(err, errReadBroken):
+		return true
 	}
-	o, c := outcomeOf(err)
-	return o == Failed && c == store.Retryable
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/url"
 	"strconv"
 	"strings"
@@ -121,7 +122,7 @@ func (e *Engine) copy(ctx context.Context, src, dst store.Store, obj store.Objec
 			res.SourceETag, res.SourceVersion, res.SourceMTime, res.Size = fresh.ETag, fresh.VersionID, fresh.LastModified, fresh.Size
 		}
 		select {
-		case <-time.After(backoff):
+		case <-time.After(jitter(backoff)):
 		case <-ctx.Done():
 		}
 		backoff *= 2
@@ -139,6 +140,15 @@ func (e *Engine) copy(ctx context.Context, src, dst store.Store, obj store.Objec
 		e.abort(dst, obj.Key, cp.UploadID)
 	}
 	return res
+}
+
+// jitter returns a pause of between half of d and d, so that objects that
+// failed together do not retry together.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2)
 }
 
 // abort discards an open upload, best effort, outside the caller's context.
@@ -209,7 +219,7 @@ func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store
 		return Result{}, err
 	}
 	if _, err := io.ReadFull(&limitedReader{ctx: ctx, r: rc, l: e.limit}, buf); err != nil {
-		return Result{}, fromSource(&store.Error{Store: src.String(), Op: "get", Key: obj.Key, Class: store.Retryable, Err: fmt.Errorf("read body: %w", err)})
+		return Result{}, fromSource(&store.Error{Store: src.String(), Op: "get", Key: obj.Key, Class: store.Retryable, Err: fmt.Errorf("%w: %w", errReadBroken, err)})
 	}
 	// Read to the end: the SDK checks the response's own checksum there.
 	if n, err := rc.Read(make([]byte, 1)); n != 0 {

@@ -221,6 +221,32 @@ func TestMultipartResumeAfterPartFailure(t *testing.T) {
 	}
 }
 
+// TestMultipartResumeOfFailedCommit fails the commit of an object whose
+// last part is short, after every part is uploaded, then resumes from the
+// checkpoint: the upload is committed as it is, no part sent again.
+func TestMultipartResumeOfFailedCommit(t *testing.T) {
+	for _, d := range directions(t, nil) {
+		t.Run(d.name, func(t *testing.T) {
+			e := newEngine(t, nil, func(c *engine.Config) { c.Attempts = 1 })
+			data := content(9, 2*partSize+partSize/2)
+			obj := put(t, d.src, "big/short-tail", data, store.Metadata{})
+			t.Cleanup(d.dstFaults.Clear)
+			d.dstFaults.Set(faults.Rule{Op: "commit-multipart", Status: 503}, faults.Rule{Op: "complete-multipart", Status: 503})
+			var last engine.Checkpoint
+			r := e.Copy(context.Background(), d.src, d.dst, obj, engine.CopyOptions{OnCheckpoint: func(c engine.Checkpoint) { last = c }})
+			require.Equal(t, engine.Failed, r.Outcome)
+			require.Equal(t, 3, last.PartsDone, "every part is uploaded")
+
+			d.dstFaults.Clear()
+			r2 := e.Copy(context.Background(), d.src, d.dst, obj, engine.CopyOptions{Resume: &last})
+			require.Equal(t, engine.Copied, r2.Outcome, r2.Error)
+			assert.Zero(t, r2.BytesSent, "no part is sent again")
+			assert.Equal(t, sha(data), r2.SHA256)
+			assert.Equal(t, sha(data), sha(readAll(t, d.dst, obj.Key)))
+		})
+	}
+}
+
 // TestSourceChangedDuringResume interrupts a multipart copy, changes the
 // source, and resumes: the change is detected, the stale upload aborted,
 // and the new content copied whole — never spliced.
@@ -310,7 +336,9 @@ func TestBitFlips(t *testing.T) {
 }
 
 // TestThrottlingStorm answers a quarter of the destination's writes with
-// throttling; the SDK retries and every object arrives.
+// throttling; the SDK retries, and what it gives up on fails retryably, to
+// be retried by the batch's next attempt (as Temporal retries a batch
+// activity): every object arrives.
 func TestThrottlingStorm(t *testing.T) {
 	rec := &observe.Recorder{}
 	for _, d := range directions(t, rec) {
@@ -326,7 +354,15 @@ func TestThrottlingStorm(t *testing.T) {
 			d.dstFaults.Set(faults.Rule{Op: "put", Status: status, Rate: 0.25})
 			t.Cleanup(d.dstFaults.Clear)
 			before := rec.Count(observe.Throttled)
-			res := e.CopyBatch(context.Background(), d.src, d.dst, listAll(t, d.src, "storm/"), engine.BatchOptions{})
+			objs := listAll(t, d.src, "storm/")
+			res := e.CopyBatch(context.Background(), d.src, d.dst, objs, engine.BatchOptions{})
+			done := map[string]engine.Result{}
+			for _, r := range res {
+				if r.Done() {
+					done[r.Key] = r
+				}
+			}
+			res = e.CopyBatch(context.Background(), d.src, d.dst, objs, engine.BatchOptions{Done: done})
 			for _, r := range res {
 				require.Equal(t, engine.Copied, r.Outcome, "%s: %s", r.Key, r.Error)
 			}

@@ -8,16 +8,27 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Limiter bounds the engine's bytes per second (read from the source) and
-// requests per second (to either store). Both can be changed while copies
-// run. A limit of 0 means unlimited.
+// Limiter bounds bytes per second (read from the source) and requests per
+// second (to either store). Both can be changed while copies run. A limit
+// of 0 means unlimited. A limiter made under a parent (NewLimiterUnder)
+// also waits for the parent: a migration's limiter under the worker's, so
+// that the worker's limits are a ceiling over all its migrations.
 type Limiter struct {
 	bytes    *rate.Limiter
 	requests *rate.Limiter
+	parent   *Limiter
 }
 
 // byteBurst is the most bytes one WaitN takes; reads are split to fit.
 const byteBurst = 1 << 20
+
+// NewLimiterUnder returns a Limiter with the given limits (0 = unlimited)
+// that also waits for parent (nil: none).
+func NewLimiterUnder(parent *Limiter, bytesPerSec, requestsPerSec float64) *Limiter {
+	l := NewLimiter(bytesPerSec, requestsPerSec)
+	l.parent = parent
+	return l
+}
 
 // NewLimiter returns a Limiter with the given limits (0 = unlimited).
 func NewLimiter(bytesPerSec, requestsPerSec float64) *Limiter {
@@ -61,25 +72,29 @@ func (l *Limiter) Limits() (bytesPerSec, requestsPerSec float64) {
 	return val(l.bytes.Limit()), val(l.requests.Limit())
 }
 
-// Request waits for one request's token.
+// Request waits for one request's token, here and in the parents.
 func (l *Limiter) Request(ctx context.Context) error {
-	if l == nil {
-		return nil
-	}
-	return l.requests.Wait(ctx)
-}
-
-// Bytes waits until n bytes may pass.
-func (l *Limiter) Bytes(ctx context.Context, n int) error {
-	if l == nil || l.bytes.Limit() == rate.Inf {
-		return nil
-	}
-	for n > 0 {
-		c := min(n, byteBurst)
-		if err := l.bytes.WaitN(ctx, c); err != nil {
+	for ; l != nil; l = l.parent {
+		if err := l.requests.Wait(ctx); err != nil {
 			return err
 		}
-		n -= c
+	}
+	return nil
+}
+
+// Bytes waits until n bytes may pass, here and in the parents.
+func (l *Limiter) Bytes(ctx context.Context, n int) error {
+	for ; l != nil; l = l.parent {
+		if l.bytes.Limit() == rate.Inf {
+			continue
+		}
+		for left := n; left > 0; {
+			c := min(left, byteBurst)
+			if err := l.bytes.WaitN(ctx, c); err != nil {
+				return err
+			}
+			left -= c
+		}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/ocimove/ocimove/internal/observe"
 	"github.com/ocimove/ocimove/internal/store"
@@ -191,7 +192,11 @@ func (e *Engine) resume(ctx context.Context, dst store.Store, obj store.ObjectIn
 		e.abort(dst, obj.Key, cp.UploadID)
 		return "", 1, nil, nil
 	}
-	if cp.UploadID == "" || cp.PartSize != partSize || cp.PartsDone > len(parts) || cp.Hash.Size != int64(cp.PartsDone)*partSize {
+	// The hash covers exactly parts 1..PartsDone; the last part of an
+	// object may be short.
+	partLen := func(n int) int64 { return min(partSize, obj.Size-int64(n-1)*partSize) }
+	if cp.UploadID == "" || cp.PartSize != partSize || cp.PartsDone > len(parts) ||
+		cp.Hash.Size != min(int64(cp.PartsDone)*partSize, obj.Size) {
 		return fresh()
 	}
 	if cp.SourceETag != obj.ETag || (cp.SourceVersion != "" && obj.VersionID != "" && cp.SourceVersion != obj.VersionID) {
@@ -214,7 +219,7 @@ func (e *Engine) resume(ctx context.Context, dst store.Store, obj store.ObjectIn
 	}
 	for n := 1; n <= cp.PartsDone; n++ {
 		p, ok := byNum[n]
-		if !ok || p.Size != partSize || len(p.MD5) == 0 {
+		if !ok || p.Size != partLen(n) || len(p.MD5) == 0 {
 			return fresh()
 		}
 		parts[n-1] = p
@@ -357,6 +362,11 @@ func (r *sourceReader) Read(p []byte) (int, error) {
 				Err: fmt.Errorf("read body at offset %d after %d reopens: %w", r.off, maxReopens, err)})
 		}
 		r.e.obs.Observe(observe.Event{Kind: observe.Retry, Store: r.src.String(), Op: "get", Key: r.obj.Key, Attempt: r.reopens, Err: err})
+		select { // a short pause, jittered, before reopening
+		case <-time.After(jitter(r.e.cfg.RetryBackoff << (r.reopens - 1))):
+		case <-r.ctx.Done():
+			return n, r.ctx.Err()
+		}
 		if n > 0 {
 			return n, nil
 		}

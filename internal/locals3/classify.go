@@ -8,6 +8,7 @@ import (
 // Operation names that classify returns, for fault rules.
 const (
 	OpList              = "list"
+	OpListVersions      = "list-versions"
 	OpHead              = "head"
 	OpGet               = "get"
 	OpPut               = "put"
@@ -42,6 +43,8 @@ func classify(r *http.Request) (op, key string) {
 		switch {
 		case r.Method == http.MethodHead:
 			return OpHeadBucket, ""
+		case r.Method == http.MethodGet && q.Has("versions"):
+			return OpListVersions, ""
 		case r.Method == http.MethodGet && len(q) == 0, r.Method == http.MethodGet && (q.Has("list-type") || q.Has("prefix") || q.Has("max-keys") || q.Has("marker") || q.Has("start-after") || q.Has("encoding-type")):
 			return OpList, ""
 		}

@@ -27,6 +27,8 @@ const (
 	// above 256 KiB). Use a generator for long shard lists.
 	MaxPlanBytes = 128 << 10
 
+	// MaxConcurrency bounds the objects in flight per batch.
+	MaxConcurrency = 1024
 	// DefaultConcurrency is the objects in flight per batch.
 	DefaultConcurrency = 16
 	// DefaultPartSize is the multipart part size (16 MiB, as the engine's).

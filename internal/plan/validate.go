@@ -69,9 +69,9 @@ func (p *Plan) checkPace(ps *problems) {
 	if l.RequestsPerSecond < 0 || math.IsNaN(l.RequestsPerSecond) || math.IsInf(l.RequestsPerSecond, 0) {
 		ps.addf("limits.requestsPerSecond", "use 0 for no limit", "must be a finite number of at least 0, not %v", l.RequestsPerSecond)
 	}
-	if l.Concurrency < 1 || l.Concurrency > 1024 {
+	if l.Concurrency < 1 || l.Concurrency > MaxConcurrency {
 		ps.addf("limits.concurrency", fmt.Sprintf("omit it for the default, %d", DefaultConcurrency),
-			"must be between 1 and 1024, not %d", l.Concurrency)
+			"must be between 1 and %d, not %d", MaxConcurrency, l.Concurrency)
 	}
 	if l.PartSize < MinPartSize || l.PartSize > MaxPartSize {
 		ps.addf("limits.partSize", fmt.Sprintf("omit it for the default, %d (16 MiB)", DefaultPartSize),

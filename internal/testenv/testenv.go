@@ -50,6 +50,9 @@ type Options struct {
 	// Disk stores objects in files under the test's temp dir (bounded
 	// memory); otherwise in memory.
 	Disk bool
+	// WrapOCI, when set, wraps the OCI endpoint's handler, so that a test
+	// can watch the requests it serves.
+	WrapOCI func(http.Handler) http.Handler
 }
 
 // Start starts both endpoints, with authentication on, and stops them when
@@ -81,7 +84,11 @@ func Start(t testing.TB, opts Options) *Env {
 		t.Fatalf("start local OCI: %v", err)
 	}
 	e := &Env{S3: s3srv, S3URL: s3url, OCI: ocisrv, OCICreds: creds}
-	e.OCIURL = serve(t, countPuts(ocisrv.Handler(), &e.OCIBytesIn))
+	h := countPuts(ocisrv.Handler(), &e.OCIBytesIn)
+	if opts.WrapOCI != nil {
+		h = opts.WrapOCI(h)
+	}
+	e.OCIURL = serve(t, h)
 	return e
 }
 

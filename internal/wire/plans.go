@@ -2,8 +2,11 @@ package wire
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/ocimove/ocimove/internal/plan"
@@ -30,4 +33,18 @@ func (l WorkflowPlanLoader) LoadPlan(ctx context.Context, migrationID string) (*
 		return nil, fmt.Errorf("the plan of migration %s: %w", migrationID, err)
 	}
 	return p, nil
+}
+
+// MigrationClosed reports whether a migration's workflow has closed (or
+// is not known to the server), for activities.Config.MigrationClosed.
+func (l WorkflowPlanLoader) MigrationClosed(ctx context.Context, migrationID string) (bool, error) {
+	desc, err := l.Client.DescribeWorkflowExecution(ctx, workflows.MigrationWorkflowID(migrationID), "")
+	var nf *serviceerror.NotFound
+	switch {
+	case errors.As(err, &nf):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	return desc.GetWorkflowExecutionInfo().GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_RUNNING, nil
 }

@@ -102,6 +102,9 @@ func NewWorker(cfg Config) (*Worker, error) {
 	}
 	acfg := cfg.Activities
 	acfg.Engine, acfg.Plans = eng, plans
+	if acfg.MigrationClosed == nil {
+		acfg.MigrationClosed = WorkflowPlanLoader{Client: cfg.Client}.MigrationClosed
+	}
 	acfg.Stores, acfg.Routing = cfg.Stores, cfg.Routing
 	if acfg.Stores == nil {
 		acfg.Stores = activities.PlanStores{}

@@ -97,7 +97,7 @@ func (d *deltaRound) run(ctx context.Context, run manifest.Run) (DeltaResult, er
 	if err != nil {
 		return DeltaResult{}, err
 	}
-	j := &join{src: store.NewLister(d.s.stores.Source, d.in.Shard.Prefix, st.Watermark), man: reader}
+	j := &join{src: store.NewLister(d.s.stores.Source, d.in.Shard.Prefix, st.Watermark), man: reader, obs: d.s.eng.Observer()}
 	var items []deltaItem
 	work, scanned, last := 0, 0, st.Watermark
 	for {

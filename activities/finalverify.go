@@ -160,7 +160,7 @@ func (f *finalVerify) run(ctx context.Context) (FinalVerifyResult, error) {
 		return FinalVerifyResult{}, err
 	}
 	j := &join{src: store.NewLister(f.s.stores.Source, f.in.Shard.Prefix, st.Watermark),
-		dst: store.NewLister(f.s.stores.Destination, f.in.Shard.Prefix, st.Watermark), man: reader}
+		dst: store.NewLister(f.s.stores.Destination, f.in.Shard.Prefix, st.Watermark), man: reader, obs: f.s.eng.Observer()}
 	c := f.newChunk()
 	scanned, last := 0, st.Watermark
 	for {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ocimove/ocimove/internal/manifest"
+	"github.com/ocimove/ocimove/internal/observe"
 	"github.com/ocimove/ocimove/internal/store"
 )
 
@@ -22,6 +23,8 @@ type joined struct {
 type join struct {
 	src, dst *store.Lister
 	man      *manifest.Reader
+	// obs is told of every key joined (progress that copies nothing).
+	obs observe.Observer
 }
 
 // next returns the next key of the join; ok is false at the end.
@@ -65,6 +68,9 @@ func (j *join) next(ctx context.Context) (joined, bool, error) {
 	}
 	if !found {
 		return joined{}, false, nil
+	}
+	if j.obs != nil {
+		j.obs.Observe(observe.Event{Kind: observe.Listed, Bytes: 1})
 	}
 	out := joined{key: key}
 	if h := heads[0]; h != nil && h.Key == key {

@@ -75,7 +75,7 @@ func (r *reverseSync) run(ctx context.Context) (ReverseSyncResult, error) {
 	if err != nil {
 		return ReverseSyncResult{}, err
 	}
-	j := &join{dst: store.NewLister(r.s.stores.Destination, r.in.Shard.Prefix, st.Watermark), man: reader}
+	j := &join{dst: store.NewLister(r.s.stores.Destination, r.in.Shard.Prefix, st.Watermark), man: reader, obs: r.s.eng.Observer()}
 	var items []rsItem
 	scanned, last := 0, st.Watermark
 	for {

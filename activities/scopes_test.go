@@ -125,34 +125,33 @@ func TestTwoMigrationsKeepTheirOwnLimits(t *testing.T) {
 	assert.Equal(t, 8, seen.max[wide.Destination.Bucket], "a plan asking for more than the worker allows gets the worker's 8")
 	seen.mu.Unlock()
 
-	bps, rps, ok := activities.LimitsOf(acts, a.ID, "")
+	la, ok := activities.LimitsOf(acts, a.ID, "")
 	require.True(t, ok)
-	assert.Equal(t, float64(8<<20), bps)
-	assert.Equal(t, 400.0, rps)
-	bps, rps, ok = activities.LimitsOf(acts, b.ID, "")
+	assert.Equal(t, activities.ScopeLimits{Migration: a.ID, BytesPerSecond: 8 << 20, RequestsPerSecond: 400, Concurrency: 2}, la)
+	lb, ok := activities.LimitsOf(acts, b.ID, "")
 	require.True(t, ok)
-	assert.Zero(t, bps, "b's rates are its own, not a's")
-	assert.Zero(t, rps)
+	assert.Equal(t, activities.ScopeLimits{Migration: b.ID, Concurrency: 6}, lb, "b's rates are its own, not a's")
+	assert.Len(t, activities.ScopesOf(acts), 3)
 
 	// A shard of a tuned on its own: a limiter of its own; a's is untouched.
 	env.OCI.Faults().Clear()
 	run(acts, ref(a, &activities.RateLimits{BytesPerSecond: 1 << 20, RequestsPerSecond: 10, Shard: true}), 1)
-	bps, rps, ok = activities.LimitsOf(acts, a.ID, plan.ShardID(shardPrefix))
+	ls, ok := activities.LimitsOf(acts, a.ID, plan.ShardID(shardPrefix))
 	require.True(t, ok)
-	assert.Equal(t, float64(1<<20), bps)
-	assert.Equal(t, 10.0, rps)
-	bps, _, _ = activities.LimitsOf(acts, a.ID, "")
-	assert.Equal(t, float64(8<<20), bps, "the migration's limiter is untouched by its tuned shard")
+	assert.Equal(t, float64(1<<20), ls.BytesPerSecond)
+	assert.Equal(t, 10.0, ls.RequestsPerSecond)
+	la, _ = activities.LimitsOf(acts, a.ID, "")
+	assert.Equal(t, float64(8<<20), la.BytesPerSecond, "the migration's limiter is untouched by its tuned shard")
 
 	// A restarted worker: its first activity applies the limits it carries.
 	restarted := newActs()
-	_, _, ok = activities.LimitsOf(restarted, a.ID, "")
+	_, ok = activities.LimitsOf(restarted, a.ID, "")
 	require.False(t, ok)
 	run(restarted, ref(a, &activities.RateLimits{BytesPerSecond: 3 << 20, RequestsPerSecond: 7}), 2)
-	bps, rps, ok = activities.LimitsOf(restarted, a.ID, "")
+	la, ok = activities.LimitsOf(restarted, a.ID, "")
 	require.True(t, ok)
-	assert.Equal(t, float64(3<<20), bps)
-	assert.Equal(t, 7.0, rps)
+	assert.Equal(t, float64(3<<20), la.BytesPerSecond)
+	assert.Equal(t, 7.0, la.RequestsPerSecond)
 }
 
 // A worker forgets the migrations whose workflow has closed once their
@@ -205,6 +204,6 @@ func TestClosedMigrationsAreForgotten(t *testing.T) {
 	copyOne(live) // the next activity sweeps
 	assert.Equal(t, []string{live.ID}, activities.SessionsOf(acts), "the closed migration is forgotten")
 	assert.Contains(t, asked, done.ID)
-	_, _, known := activities.LimitsOf(acts, done.ID, "")
+	_, known := activities.LimitsOf(acts, done.ID, "")
 	assert.False(t, known, "its limiter too")
 }

@@ -33,6 +33,9 @@ const (
 	// MigrationPlanQuery returns the migration's plan as JSON
 	// (MigrationInput.PlanJSON); workers load unknown plans with it.
 	MigrationPlanQuery = "plan"
+	// MigrationShardsQuery returns the []ShardProgress of the shards started
+	// and not finished, as they last reported.
+	MigrationShardsQuery = "shards"
 	// UpdateSetWindow changes the window live. Arg WindowRequest.
 	UpdateSetWindow = "set-window"
 )
@@ -95,6 +98,10 @@ type MigrationCheckpoint struct {
 	DoneBytes   int64              `json:"doneBytes"`
 	Actions     []Transition       `json:"actions"` // operator actions, the last maxTransitions
 	Runs        int                `json:"runs"`
+	// ExpectedDuration is the migration's whole duration as projected once
+	// 5% of the estimated bytes were done (0 before, or without an
+	// estimate): what an alert compares the elapsed time with.
+	ExpectedDuration time.Duration `json:"expectedDuration,omitempty"`
 }
 
 // MigrationStatus answers the status query and the migration's Updates.
@@ -110,10 +117,15 @@ type MigrationStatus struct {
 	BytesDone      int64              `json:"bytesDone"`
 	Estimate       Estimate           `json:"estimate"`
 	BytesPerSecond float64            `json:"bytesPerSecond"`
-	ETA            time.Duration      `json:"eta"`                // 0 when unknown
-	Problems       []ShardProgress    `json:"problems,omitempty"` // Failed shards, at most 20
-	Actions        []Transition       `json:"actions,omitempty"`
-	Runs           int                `json:"runs"`
+	ETA            time.Duration      `json:"eta"` // 0 when unknown
+	StartedAt      time.Time          `json:"startedAt"`
+	// Elapsed is the time since the start; ExpectedDuration the whole
+	// duration projected early on (MigrationCheckpoint.ExpectedDuration).
+	Elapsed          time.Duration   `json:"elapsed"`
+	ExpectedDuration time.Duration   `json:"expectedDuration,omitempty"`
+	Problems         []ShardProgress `json:"problems,omitempty"` // Failed shards, at most 20
+	Actions          []Transition    `json:"actions,omitempty"`
+	Runs             int             `json:"runs"`
 }
 
 // MigrationResult is a finished migration's outcome.
@@ -198,6 +210,7 @@ func (m *migration) run(ctx workflow.Context) (MigrationResult, error) {
 	m.upsert(ctx)
 	for {
 		m.drain(ctx)
+		m.pinExpected(workflow.Now(ctx))
 		if err := m.startShards(ctx); err != nil {
 			return m.cancelled(ctx)
 		}
@@ -215,6 +228,18 @@ func (m *migration) run(ctx workflow.Context) (MigrationResult, error) {
 		if err != nil {
 			return m.cancelled(ctx)
 		}
+	}
+}
+
+// pinExpected fixes the migration's projected duration once 5% of its
+// estimated bytes are done.
+func (m *migration) pinExpected(now time.Time) {
+	if m.cp.ExpectedDuration > 0 || m.in.Estimate.Bytes <= 0 {
+		return
+	}
+	st := m.status(now)
+	if done := float64(st.BytesDone) / float64(m.in.Estimate.Bytes); done >= 0.05 {
+		m.cp.ExpectedDuration = time.Duration(float64(st.Elapsed) / min(done, 1))
 	}
 }
 
@@ -416,6 +441,10 @@ func (m *migration) status(now time.Time) MigrationStatus {
 	}
 	if n := len(m.shards) - m.cp.NextIndex; n > 0 {
 		st.ByState[Pending] += n
+	}
+	st.StartedAt, st.ExpectedDuration = m.cp.StartedAt, m.cp.ExpectedDuration
+	if !now.IsZero() {
+		st.Elapsed = now.Sub(m.cp.StartedAt)
 	}
 	if elapsed := now.Sub(m.cp.StartedAt).Seconds(); !now.IsZero() && elapsed > 0 {
 		st.BytesPerSecond = float64(st.BytesDone) / elapsed

@@ -24,6 +24,12 @@ func (m *migration) setHandlers(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
+	err = workflow.SetQueryHandler(ctx, MigrationShardsQuery, func() ([]ShardProgress, error) {
+		return append([]ShardProgress(nil), m.cp.Live...), nil
+	})
+	if err != nil {
+		return err
+	}
 	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdatePause,
 		func(ctx workflow.Context, req OperatorRequest) (MigrationStatus, error) {
 			m.action(ctx, UpdatePause, req)

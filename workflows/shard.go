@@ -146,6 +146,9 @@ type ShardCheckpoint struct {
 	RouteVersion int64         `json:"routeVersion"`
 	RouteOp      string        `json:"routeOp"`
 	RouteOwner   string        `json:"routeOwner,omitempty"`
+	// ReadOnlySince is when this shard last set its route read-only, while
+	// it is (zero otherwise): the age of a freeze.
+	ReadOnlySince time.Time `json:"readOnlySince,omitzero"`
 	// Restore shows a return of routing to a writable state that the
 	// routing target has not accepted yet; the shard retries it with a
 	// timer until it succeeds.
@@ -216,6 +219,8 @@ type ShardStatus struct {
 	RouteVersion int64         `json:"routeVersion"`
 	RouteOp      string        `json:"routeOp"`
 	RouteOwner   string        `json:"routeOwner,omitempty"`
+	// ReadOnlySince is when the route was set read-only, while it is.
+	ReadOnlySince time.Time `json:"readOnlySince,omitzero"`
 	// Restore is a return of routing being retried.
 	Restore        *RestoreStatus `json:"restore,omitempty"`
 	Freezes        int            `json:"freezes"`
@@ -306,7 +311,8 @@ func (s *shard) status() ShardStatus {
 		DeltaRounds: cp.DeltaRounds, LastChanged: cp.LastChanged, ChangeRate: cp.ChangeRate, WaitingForOperator: cp.WaitingForOperator,
 		Request: clonePtr(cp.Request), RunToken: cp.RunToken,
 		RouteState: cp.RouteState, RouteVersion: cp.RouteVersion, RouteOp: cp.RouteOp, RouteOwner: cp.RouteOwner,
-		Restore: clonePtr(cp.Restore), Freezes: cp.Freezes, FreezeTimeouts: cp.FreezeTimeouts, Repairs: cp.Repairs,
+		ReadOnlySince: cp.ReadOnlySince,
+		Restore:       clonePtr(cp.Restore), Freezes: cp.Freezes, FreezeTimeouts: cp.FreezeTimeouts, Repairs: cp.Repairs,
 		Rollbacks: cp.Rollbacks, FrozenAt: cp.FrozenAt, CutoverAt: cp.CutoverAt, SoakUntil: cp.SoakUntil,
 		PurgeStarted: cp.PurgeStarted, Purged: cp.Purged,
 		FailedFrom: cp.FailedFrom, LastError: cp.LastError, ProblemKeys: append([]string(nil), cp.ProblemKeys...),

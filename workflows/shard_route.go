@@ -79,6 +79,9 @@ func (s *shard) noteRoute(r routing.Route) {
 	if r.State != "" {
 		s.cp.RouteState = r.State
 	}
+	if r.State != routing.StateReadOnly {
+		s.cp.ReadOnlySince = time.Time{}
+	}
 	s.cp.RouteVersion, s.cp.RouteOp, s.cp.RouteOwner = r.Version, r.OperationID, r.Owner
 }
 
@@ -98,6 +101,9 @@ func (s *shard) setRoute(ctx workflow.Context, to routing.State, loc, op, actor,
 		r.State = to
 	}
 	s.noteRoute(r)
+	if to == routing.StateReadOnly {
+		s.cp.ReadOnlySince = workflow.Now(ctx)
+	}
 	s.logger.Info("route changed", "shard", s.in.ShardID, "to", to, "operation", op, "version", r.Version)
 	return r, nil
 }

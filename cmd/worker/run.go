@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/ocimove/ocimove/internal/engine"
+	"github.com/ocimove/ocimove/internal/metrics"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/temporalconn"
 	"github.com/ocimove/ocimove/internal/wire"
@@ -47,6 +48,11 @@ func run(ctx context.Context, o options) error {
 		return usageError{err}
 	}
 	conn.Options.Logger = tlog.NewStructuredLogger(log)
+	// One registry for the worker's metrics and the Temporal SDK's.
+	reg := wire.NewRegistry()
+	if conn.Options.MetricsHandler, err = metrics.TemporalHandler(reg); err != nil {
+		return err
+	}
 	c, err := conn.Dial(ctx)
 	if err != nil {
 		if k := temporalconn.KindOf(err); k == temporalconn.Config || k == temporalconn.UnknownNamespace {
@@ -62,7 +68,7 @@ func run(ctx context.Context, o options) error {
 		log.Info("serving plan", "migration", p.ID, "fingerprint", p.Fingerprint())
 	}
 	w, err := wire.NewWorker(wire.Config{
-		Client: c, TaskQueue: o.taskQueue, Plans: plans,
+		Client: c, TaskQueue: o.taskQueue, Plans: plans, Registry: reg,
 		Engine:         engine.Config{PartSize: o.partSize, PoolBytes: o.poolBytes, Concurrency: o.concurrency, PartConcurrency: o.partConcurrency},
 		BytesPerSecond: o.bytesPerSecond, RequestsPerSecond: o.requestsPerSec,
 		Worker: worker.Options{MaxConcurrentActivityExecutionSize: o.maxActivities, WorkerStopTimeout: o.stopTimeout},
@@ -70,7 +76,6 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return usageError{err}
 	}
-	reg := w.Registry
 
 	var ready atomic.Bool
 	if o.httpAddr != "" {
@@ -120,7 +125,7 @@ func serveHTTP(addr string, reg *prometheus.Registry, ready *atomic.Bool, codec 
 	if codec != nil {
 		mux.Handle("/codec/", codec)
 	}
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("/metrics", promhttp.HandlerFor(metrics.WithHelp(reg), promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !ready.Load() {

@@ -67,10 +67,12 @@ const (
 // record. It never returns an error: failures are recorded in the Result.
 func (e *Engine) Copy(ctx context.Context, src, dst store.Store, obj store.ObjectInfo, opts CopyOptions) Result {
 	start := time.Now()
+	e.obs.Observe(observe.Event{Kind: observe.CopyStarted, Store: dst.String(), Key: obj.Key})
 	res := e.copy(ctx, src, dst, obj, opts)
 	res.Duration = time.Since(start)
+	e.obs.Observe(observe.Event{Kind: observe.CopyFinished, Store: dst.String(), Key: obj.Key})
 	e.obs.Observe(observe.Event{Kind: observe.ObjectDone, Store: dst.String(), Key: obj.Key, Bytes: res.Size,
-		Outcome: string(res.Outcome), Method: res.SourceCheck, Duration: res.Duration})
+		Outcome: string(res.Outcome), Class: string(res.ErrorClass), Method: res.SourceCheck, Duration: res.Duration})
 	return res
 }
 
@@ -226,7 +228,7 @@ func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store
 		return Result{}, fmt.Errorf("%w: body longer than its size %d", errSourceChanged, obj.Size)
 	} else if err != nil && !errors.Is(err, io.EOF) {
 		if errors.Is(err, store.ErrChecksumMismatch) {
-			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: src.String(), Key: obj.Key, Err: err})
+			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: src.String(), Key: obj.Key, Err: err})
 		}
 		return Result{}, fromSource(&store.Error{Store: src.String(), Op: "get", Key: obj.Key, Class: store.Retryable, Err: fmt.Errorf("read body: %w", err)})
 	}
@@ -237,7 +239,7 @@ func (e *Engine) copySingle(ctx context.Context, src, dst store.Store, obj store
 	h.Write(buf)
 	r := e.newResult(obj, info, h)
 	if r.SourceCheck, err = x.check(h); err != nil {
-		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: src.String(), Key: obj.Key, Err: err})
+		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: src.String(), Key: obj.Key, Err: err})
 		return Result{}, fromSource(err)
 	}
 	if err := e.limit.Request(ctx); err != nil {

@@ -142,7 +142,7 @@ func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj st
 			// A source part does not match its own checksum: no part
 			// after it is worth sending.
 			e.pool.Put(buf)
-			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: src.String(), Key: obj.Key, Err: err})
+			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: src.String(), Key: obj.Key, Err: err})
 			readErr = fromSource(err)
 			break
 		}
@@ -167,7 +167,7 @@ func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj st
 	r := e.newResult(obj, info, h)
 	r.BytesSent = up.sent
 	if r.SourceCheck, err = x.check(h); err != nil {
-		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: src.String(), Key: obj.Key, Err: err})
+		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: src.String(), Key: obj.Key, Err: err})
 		return r, fromSource(err)
 	}
 	if err := e.limit.Request(ctx); err != nil {
@@ -176,7 +176,7 @@ func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj st
 	final, err := dst.CompleteMultipart(ctx, obj.Key, uploadID, parts)
 	if err != nil {
 		if errors.Is(err, store.ErrChecksumMismatch) {
-			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: dst.String(), Key: obj.Key, Err: err})
+			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: dst.String(), Key: obj.Key, Err: err})
 		}
 		return r, fromDest(err)
 	}
@@ -200,7 +200,7 @@ func (e *Engine) resume(ctx context.Context, dst store.Store, obj store.ObjectIn
 		return fresh()
 	}
 	if cp.SourceETag != obj.ETag || (cp.SourceVersion != "" && obj.VersionID != "" && cp.SourceVersion != obj.VersionID) {
-		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Key: obj.Key, Err: fmt.Errorf("%w: checkpoint ETag %s, now %s", errSourceChanged, cp.SourceETag, obj.ETag)})
+		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Key: obj.Key, Err: fmt.Errorf("%w: checkpoint ETag %s, now %s", errSourceChanged, cp.SourceETag, obj.ETag)})
 		return fresh()
 	}
 	if err := e.limit.Request(ctx); err != nil {

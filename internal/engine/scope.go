@@ -1,10 +1,14 @@
 package engine
 
+import "github.com/ocimove/ocimove/internal/observe"
+
 // Scope is what one migration, or one shard tuned on its own, asks of the
 // engine: a limiter of its own (made under the engine's, so that the
 // engine's limits stay a ceiling over every scope), and its objects in
 // flight and part size, bounded by the engine's configuration.
 type Scope struct {
+	// Migration and Shard name the scope's events to the observer.
+	Migration, Shard string
 	// Limiter bounds the scope's copies; nil leaves only the engine's.
 	Limiter *Limiter
 	// Concurrency is the objects in flight per batch; 0 or more than the
@@ -20,6 +24,9 @@ type Scope struct {
 // observer, with the scope's limiter, concurrency and part size.
 func (e *Engine) For(s Scope) *Engine {
 	v := *e
+	if s.Migration != "" || s.Shard != "" {
+		v.obs = observe.Tagged(e.obs, s.Migration, s.Shard)
+	}
 	if s.Limiter != nil {
 		v.limit = s.Limiter
 	}
@@ -33,6 +40,10 @@ func (e *Engine) For(s Scope) *Engine {
 	}
 	return &v
 }
+
+// Observer returns the engine's observer (tagged with its scope), for the
+// events of the work around its copies.
+func (e *Engine) Observer() observe.Observer { return e.obs }
 
 // Concurrency returns the objects in flight per batch.
 func (e *Engine) Concurrency() int { return e.cfg.Concurrency }

@@ -76,12 +76,12 @@ func (e *Engine) skip(ctx context.Context, dst store.Store, obj, cur store.Objec
 		return Result{}, false, fromDest(err)
 	}
 	if info.Size != obj.Size {
-		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: dst.String(), Key: obj.Key,
+		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: dst.String(), Key: obj.Key,
 			Err: fmt.Errorf("destination holds %d bytes, its provenance says %d: copying again", info.Size, obj.Size)})
 		return Result{}, false, nil
 	}
 	if len(cur.ContentMD5) > 0 && !bytes.Equal(h.MD5(), cur.ContentMD5) {
-		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: dst.String(), Key: obj.Key,
+		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: dst.String(), Key: obj.Key,
 			Err: fmt.Errorf("destination bytes hash to MD5 %s, the store's MD5 is %s: copying again", hex.EncodeToString(h.MD5()), hex.EncodeToString(cur.ContentMD5))})
 		return Result{}, false, nil
 	}

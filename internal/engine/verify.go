@@ -46,7 +46,7 @@ func (e *Engine) Verify(ctx context.Context, dst store.Store, r Result, mode Mod
 	c := Check{Key: r.Key, Mode: mode}
 	fail := func(problem string) Check {
 		c.Problem = problem
-		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: dst.String(), Key: r.Key, Err: fmt.Errorf("%s", problem)})
+		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "verify", Store: dst.String(), Key: r.Key, Err: fmt.Errorf("%s", problem)})
 		e.obs.Observe(observe.Event{Kind: observe.Verified, Store: dst.String(), Key: r.Key, Outcome: "mismatch", Method: string(mode)})
 		return c
 	}

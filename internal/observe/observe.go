@@ -27,16 +27,33 @@ const (
 	PartDone Kind = "part_done"
 	// Verified: one object was verified at the destination.
 	Verified Kind = "verified"
+	// CopyStarted and CopyFinished bracket one object's copy (for the
+	// copies in flight).
+	CopyStarted  Kind = "copy_started"
+	CopyFinished Kind = "copy_finished"
+	// Listed: Bytes source objects were examined by a listing (a delta
+	// round, a verification): progress that copies nothing.
+	Listed Kind = "listed"
+	// ActivityDone: an activity of a shard ended (Activity, Outcome "ok"
+	// or "error", Duration).
+	ActivityDone Kind = "activity_done"
 )
 
 // Event is one observation. Fields that do not apply are zero.
 type Event struct {
-	Kind     Kind
-	Store    string // the store the event concerns
+	Kind Kind
+	// Migration and Shard name what the work belongs to; a scoped engine
+	// (engine.Scope) and the stores of a migration set them.
+	Migration string
+	Shard     string
+	Store     string // the store the event concerns
 	Op       string // store operation, for Retry/Throttled
 	Key      string
 	Bytes    int64
-	Outcome  string // for ObjectDone and Verified
+	Outcome  string // for ObjectDone, Verified and ActivityDone
+	Class    string // a failed object's error class: retryable or permanent
+	Stage    string // where a Mismatch was found: "copy" or "verify"
+	Activity string // for ActivityDone
 	Method   string // how the object was verified
 	Status   int    // HTTP status, for Retry/Throttled
 	Attempt  int    // for Retry
@@ -103,6 +120,27 @@ func (r *Recorder) Count(k Kind) int {
 		}
 	}
 	return n
+}
+
+// Tagged returns an observer that names migration and shard on every
+// event that names none, and passes it to o.
+func Tagged(o Observer, migration, shard string) Observer {
+	return tagged{o: OrNop(o), migration: migration, shard: shard}
+}
+
+type tagged struct {
+	o                Observer
+	migration, shard string
+}
+
+func (t tagged) Observe(e Event) {
+	if e.Migration == "" {
+		e.Migration = t.migration
+	}
+	if e.Shard == "" {
+		e.Shard = t.shard
+	}
+	t.o.Observe(e)
 }
 
 // OrNop returns o, or Nop if o is nil.

@@ -8,10 +8,12 @@ package wire
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/ocimove/ocimove/activities"
@@ -55,6 +57,19 @@ type Config struct {
 	// Activities tunes the activities (heartbeat interval, chunk size);
 	// its resolvers, engine and plans are set here.
 	Activities activities.Config
+	// LifecycleEvery is how often the worker asks Temporal for the
+	// lifecycle metrics (shards by state, progress, freeze health); 0 is
+	// every 15s, a negative value exports none.
+	LifecycleEvery time.Duration
+}
+
+// NewRegistry returns a metrics registry with the Go runtime and process
+// collectors, for NewWorker and for the Temporal client's metrics handler
+// (metrics.TemporalHandler) to share.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
 }
 
 // Worker is an assembled worker: a Temporal worker with the workflows and
@@ -79,8 +94,7 @@ func NewWorker(cfg Config) (*Worker, error) {
 	}
 	reg := cfg.Registry
 	if reg == nil {
-		reg = prometheus.NewRegistry()
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg = NewRegistry()
 	}
 	m := metrics.NewMetrics(reg)
 
@@ -117,7 +131,24 @@ func NewWorker(cfg Config) (*Worker, error) {
 		return nil, fmt.Errorf("wire: %w", err)
 	}
 
-	w := worker.New(cfg.Client, cfg.TaskQueue, cfg.Worker)
+	reg.MustRegister(metrics.NewLimitsCollector(func() []metrics.Limit {
+		var out []metrics.Limit
+		for _, l := range activities.ScopesOf(acts) {
+			out = append(out, metrics.Limit(l))
+		}
+		return out
+	}))
+	if cfg.LifecycleEvery >= 0 {
+		reg.MustRegister(metrics.NewLifecycleCollector(cfg.Client, cfg.LifecycleEvery))
+	}
+
+	wopts := cfg.Worker
+	// Activities go through the task queue, never eagerly to the worker
+	// that scheduled them: any worker may take them, and their time in the
+	// queue (schedule-to-start) is measured.
+	wopts.DisableEagerActivities = true
+	wopts.Interceptors = append(append([]interceptor.WorkerInterceptor(nil), wopts.Interceptors...), activities.Interceptor(m))
+	w := worker.New(cfg.Client, cfg.TaskQueue, wopts)
 	workflows.Register(w)
 	w.RegisterActivity(acts)
 	return &Worker{Worker: w, Registry: reg, Metrics: m, Engine: eng, Activities: acts, Plans: plans}, nil

@@ -274,5 +274,5 @@ func MultipartMD5(partMD5s [][]byte) string { return multipartMD5(partMD5s) }
 
 // obsMismatch reports a checksum the service disagreed with.
 func (s *Store) obsMismatch(op, key string, err error) {
-	s.obs.Observe(observe.Event{Kind: observe.Mismatch, Store: s.String(), Op: op, Key: key, Err: err})
+	s.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: s.String(), Op: op, Key: key, Err: err})
 }

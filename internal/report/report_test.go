@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -211,4 +212,42 @@ func TestBuildRefusesBadInput(t *testing.T) {
 	assert.Error(t, err)
 	_, err = report.Build(context.Background(), st, root, report.MigrationInfo{}, []report.ShardInfo{{}})
 	assert.ErrorContains(t, err, "no id")
+}
+
+func TestEachObjectTellsHowEachWasChecked(t *testing.T) {
+	st, shards := seeded(t)
+	var got []report.Object
+	require.NoError(t, report.EachObject(context.Background(), st, root, shards[0].ShardID, func(o report.Object) error {
+		got = append(got, o)
+		return nil
+	}))
+	require.Len(t, got, 8, "every object of the merged manifests, the deleted one included")
+	byKey := map[string]report.Object{}
+	for i, o := range got {
+		if i > 0 {
+			assert.Less(t, got[i-1].Key, o.Key, "key order")
+		}
+		assert.Equal(t, "users-1-aaaa", o.ShardID)
+		byKey[o.Key] = o
+	}
+	a := byKey["users/1/a"]
+	assert.Equal(t, report.Object{ShardID: "users-1-aaaa", Key: "users/1/a", Size: 11, Outcome: "copied", SourceCheck: "etag-md5",
+		DestCheck: "content-md5", SHA256: "sha-a", MD5: "md5-a", SourceETag: "e-a"}, a, "the delta round's record wins")
+	g := byKey["users/1/g"]
+	assert.Equal(t, "none", g.SourceCheck)
+	assert.Equal(t, "multipart-md5", g.DestCheck)
+	assert.Equal(t, 5, g.Parts)
+	assert.Equal(t, []report.ObjectProblem{{Record: "verify-quick.json", Problem: "sha256 differs from the one recorded at write time"}}, g.Problems)
+	assert.Equal(t, "deleted", byKey["users/1/b"].Deleted)
+	assert.Equal(t, "provenance", byKey["users/1/b"].SourceCheck)
+	c := byKey["users/1/c"]
+	assert.Equal(t, "failed", c.Outcome)
+	assert.Equal(t, "permanent", c.ErrorClass)
+	assert.Contains(t, c.Error, "access denied")
+
+	stop := errors.New("stop")
+	n := 0
+	err := report.EachObject(context.Background(), st, root, shards[0].ShardID, func(report.Object) error { n++; return stop })
+	assert.ErrorIs(t, err, stop)
+	assert.Equal(t, 1, n)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,7 +94,7 @@ func (a *app) completionClient(parent context.Context) (context.Context, client.
 }
 
 // completeMigrations offers the ids of the migration workflows that
-// start with toComplete, each described by its state.
+// start with toComplete, each described by its state, in order.
 func (a *app) completeMigrations(ctx context.Context, toComplete string) []string {
 	ctx, c, done, ok := a.completionClient(ctx)
 	if !ok {
@@ -117,12 +118,13 @@ func (a *app) completeMigrations(ctx context.Context, toComplete string) []strin
 		}
 		out = append(out, id+"\t"+desc)
 	})
+	slices.Sort(out)
 	return out
 }
 
 // completeShards offers the shards of migration that have started
 // (shard workflows with MigrationID = migration) whose id, or with a "/"
-// in toComplete whose prefix, starts with toComplete. Prefixes come from
+// in toComplete whose prefix, starts with toComplete, in order. Prefixes come from
 // the migration's input; without it (a payload codec key this machine
 // lacks) ids are offered alone.
 func (a *app) completeShards(ctx context.Context, migration, toComplete string) []string {
@@ -167,6 +169,7 @@ func (a *app) completeShards(ctx context.Context, migration, toComplete string) 
 			out = append(out, id+"\t"+desc)
 		}
 	})
+	slices.Sort(out)
 	return out
 }
 

@@ -42,9 +42,9 @@ func liveHeap() uint64 {
 
 // TestBuildMemoryStaysFlat builds the report of a shard whose manifests
 // hold far more than the bound below (24 batches of 1000 entries with
-// 1000-byte keys) and requires the live heap to stay under it while the
-// report reads them: Build streams the merged view instead of loading a
-// shard's entries.
+// 1000-byte keys), then lists its objects, and requires the live heap to
+// stay under the bound while they read them: Build and EachObject stream
+// the merged view instead of loading a shard's entries.
 func TestBuildMemoryStaysFlat(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{Disk: true})
 	st := env.OCIStore(t, env.Bucket("mem"), nil)
@@ -84,4 +84,14 @@ func TestBuildMemoryStaysFlat(t *testing.T) {
 	grew := int64(sampler.peak) - int64(base)
 	t.Logf("%d reads; keys %d MiB; live heap grew by at most %.1f MiB while reading", sampler.reads, total>>20, float64(grew)/(1<<20))
 	assert.Less(t, grew, int64(bound), "Build holds the shard's entries in memory")
+
+	// The per-object listing streams the same way.
+	sampler = &heapSampler{Store: st}
+	base = liveHeap()
+	n := 0
+	require.NoError(t, report.EachObject(ctx, sampler, root, "users-9-big", func(report.Object) error { n++; return nil }))
+	assert.Equal(t, batches*perBatch, n)
+	grew = int64(sampler.peak) - int64(base)
+	t.Logf("EachObject: %d reads; live heap grew by at most %.1f MiB", sampler.reads, float64(grew)/(1<<20))
+	assert.Less(t, grew, int64(bound), "EachObject holds the shard's entries in memory")
 }

@@ -75,6 +75,21 @@ func eventually(t *testing.T, s clitest.Starter, want []string, args ...string) 
 	return c
 }
 
+// setUp starts the embedded server, the local endpoints and a worker,
+// seeds 5 objects under each prefix and writes the plan of migration id
+// (manual approval: its shards wait in AwaitingApproval).
+func setUp(t *testing.T, id string, prefixes []string) (clitest.Starter, string) {
+	dir := t.TempDir()
+	srv, tc := clitest.StartTemporal(t, dir)
+	env := testenv.Start(t, testenv.Options{})
+	src := env.S3Store(t, id+"-src", nil)
+	env.OCIStore(t, id+"-dst", nil)
+	clitest.Seed(t, src, prefixes, 5)
+	clitest.StartWorker(t, tc)
+	planPath, _ := clitest.WritePlan(t, env, dir, id, id+"-src", id+"-dst", prefixes)
+	return clitest.NewStarter(t, srv), planPath
+}
+
 // TestCompletionOffersIdsFromTemporal starts a migration on the
 // embedded server and completes, as the shell does through `starter
 // __complete`: migration ids (the MigrationWorkflow only, not the
@@ -82,18 +97,10 @@ func eventually(t *testing.T, s clitest.Starter, want []string, args ...string) 
 // SHARD and --shard of every command that takes them, files for PLANFILE;
 // and nothing, without an error, when Temporal cannot be reached.
 func TestCompletionOffersIdsFromTemporal(t *testing.T) {
-	dir := t.TempDir()
-	srv, tc := clitest.StartTemporal(t, dir)
-	env := testenv.Start(t, testenv.Options{})
-	src := env.S3Store(t, "comp-src", nil)
-	env.OCIStore(t, "comp-dst", nil)
-	prefixes := []string{"users/0a/", "users/0b/"}
-	clitest.Seed(t, src, prefixes, 5)
-	clitest.StartWorker(t, tc)
-	s := clitest.NewStarter(t, srv)
 	const id = "cli-complete"
+	prefixes := []string{"users/0a/", "users/0b/"}
+	s, planPath := setUp(t, id, prefixes)
 	id0a, id0b := plan.ShardID(prefixes[0]), plan.ShardID(prefixes[1])
-	planPath, _ := clitest.WritePlan(t, env, dir, id, "comp-src", "comp-dst", prefixes)
 	s.OK("start", planPath)
 	s.WaitFor(id, "every shard to await approval", 2*time.Minute, func(v clitest.Status) bool { return v.AllIn(workflows.AwaitingApproval) })
 
@@ -164,18 +171,10 @@ func TestCompletionOffersIdsFromTemporal(t *testing.T) {
 // and bad input still go to stderr, with their exit codes, and leave
 // stdout empty, except what tune applied before a refusal.
 func TestEveryActionTakesOutputJSON(t *testing.T) {
-	dir := t.TempDir()
-	srv, tc := clitest.StartTemporal(t, dir)
-	env := testenv.Start(t, testenv.Options{})
-	src := env.S3Store(t, "js-src", nil)
-	env.OCIStore(t, "js-dst", nil)
-	prefixes := []string{"users/1a/", "users/1b/"}
-	clitest.Seed(t, src, prefixes, 5)
-	clitest.StartWorker(t, tc)
-	s := clitest.NewStarter(t, srv)
 	const id = "cli-json"
+	prefixes := []string{"users/1a/", "users/1b/"}
+	s, planPath := setUp(t, id, prefixes)
 	id1a, id1b := plan.ShardID(prefixes[0]), plan.ShardID(prefixes[1])
-	planPath, _ := clitest.WritePlan(t, env, dir, id, "js-src", "js-dst", prefixes)
 
 	r := s.OK("plan", planPath, "-o", "json")
 	clitest.CheckJSON(t, "plan", r.Stdout)

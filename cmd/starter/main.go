@@ -1,10 +1,13 @@
 // Command starter is the operator's command for ocimove migrations: plan
-// (a dry run on the workers), start, status (with --watch and -o json),
-// pause, resume, retry-shard, approve, rollback, adopt, cancel, report and
-// verify-evidence. It talks to Temporal, configured like the Temporal CLI
+// (a dry run on the workers), start, status (with --watch), pause, resume,
+// retry-shard, approve, rollback, adopt, tune, cancel, report and
+// verify-evidence, each with -o json where it prints state or results, and
+// completion (shell scripts that complete migration and shard ids from
+// Temporal). It talks to Temporal, configured like the Temporal CLI
 // (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profiles), and needs
 // no cloud credentials, except `report`, which reads the manifests with
-// read-only access to the manifest bucket. See `starter --help`.
+// read-only access to the manifest bucket. See `starter --help` and
+// docs/CLI.md.
 package main
 
 import (

@@ -46,6 +46,10 @@ func TestBadInputExitsWithUsage(t *testing.T) {
 		{[]string{"pause", "m"}, "--reason is required"},
 		{[]string{"approve", "m", "--reason", "r"}, "takes 2 argument(s)"},
 		{[]string{"status", "m", "-o", "xml"}, "use text or json"},
+		{[]string{"pause", "m", "--reason", "r", "-o", "yaml"}, "use text or json"},
+		{[]string{"verify-evidence", "b", "--pubkey", "k", "-o", "xml"}, "use text or json"},
+		{[]string{"report", "m", "--shard", "users/00/"}, "--objects"},
+		{[]string{"report", "m", "--objects", "--out", "d"}, "writes no files"},
 		{[]string{"frobnicate"}, "unknown command"},
 	}
 	for _, c := range cases {
@@ -54,6 +58,23 @@ func TestBadInputExitsWithUsage(t *testing.T) {
 		assert.Equal(t, cli.ExitUsage, code, "%v: %s", c.args, errb.String())
 		assert.Contains(t, errb.String(), c.want, c.args)
 	}
+}
+
+// TestCompletionScripts writes the completion script of every shell
+// cobra supports; each asks the starter itself (__complete) for the
+// words, ids included.
+func TestCompletionScripts(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		var out, errb bytes.Buffer
+		code := run([]string{"completion", shell}, &out, &errb)
+		require.Equal(t, 0, code, "%s: %s", shell, errb.String())
+		assert.Contains(t, out.String(), "__complete", shell)
+		assert.Contains(t, out.String(), "starter", shell)
+	}
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"--help"}, &out, &errb))
+	assert.Contains(t, out.String(), "completion")
+	assert.Contains(t, out.String(), "-o json")
 }
 
 // TestStarterEndToEnd drives every subcommand against the embedded

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/progress"
 	"github.com/ocimove/ocimove/workflows"
 )
@@ -85,7 +87,21 @@ func (a *app) operatorCommand(spec operatorSpec) *cobra.Command {
 		cmd.Flags().StringVar(&shardFlag, "shard", "", "act on this shard (id or prefix) instead of the whole migration")
 	}
 	a.actionFlags(cmd, &reason)
+	a.outputFlag(cmd)
 	return cmd
+}
+
+// cancelResult is the -o json document of cancel: the cancellation was
+// requested (the shards wind down afterwards; status follows them).
+type cancelResult struct {
+	Command     string `json:"command"`
+	MigrationID string `json:"migrationId"`
+	WorkflowID  string `json:"workflowId"`
+	RunID       string `json:"runId"`
+	Actor       string `json:"actor"`
+	Identity    string `json:"identity"`
+	Reason      string `json:"reason"`
+	Requested   bool   `json:"requested"`
 }
 
 // request is an operator request: who says they act (--as or the OS
@@ -123,9 +139,9 @@ func (a *app) operate(ctx context.Context, update, migrationID, shardArg string,
 		return err
 	}
 	target, wid := "migration "+m.ID, m.WorkflowID
+	var sh plan.Shard
 	if shardArg != "" {
-		sh, err := m.shard(shardArg)
-		if err != nil {
+		if sh, err = m.shard(shardArg); err != nil {
 			return err
 		}
 		target, wid = fmt.Sprintf("shard %s (%s) of migration %s", sh.ID, sh.Prefix, m.ID), workflows.ShardWorkflowID(m.ID, sh.ID)
@@ -135,21 +151,24 @@ func (a *app) operate(ctx context.Context, update, migrationID, shardArg string,
 	} else if !m.running() {
 		return failedf("%s: migration %s has ended (workflow %s); nothing to %s", update, m.ID, statusName(m.Status), update)
 	}
+	updateID := uuid.NewString()
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		UpdateID: uuid.NewString(), WorkflowID: wid, UpdateName: update, Args: []any{arg},
+		UpdateID: updateID, WorkflowID: wid, UpdateName: update, Args: []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
 		if shardArg != "" {
 			var st workflows.ShardStatus
 			if err = h.Get(ctx, &st); err == nil {
-				fmt.Fprintf(a.out, "%s: accepted for %s; it is now %s. Recorded: %s, %q.\n", update, target, progress.StateText(st), who(req), req.Reason)
+				a.recordShardUpdate(m.ID, update, updateID, req, st, sh.Prefix)
+				a.say("%s: accepted for %s; it is now %s. Recorded: %s, %q.\n", update, target, progress.StateText(st), who(req), req.Reason)
 				return nil
 			}
 		} else {
 			var st workflows.MigrationStatus
 			if err = h.Get(ctx, &st); err == nil {
-				fmt.Fprintf(a.out, "%s: accepted for %s; it is now %s (%s). Recorded: %s, %q.\n", update, target, st.State, progress.ByStateText(st.ByState), who(req), req.Reason)
+				a.recordMigrationUpdate(m.ID, update, updateID, req, st)
+				a.say("%s: accepted for %s; it is now %s (%s). Recorded: %s, %q.\n", update, target, st.State, progress.ByStateText(st.ByState), who(req), req.Reason)
 				return nil
 			}
 		}
@@ -220,21 +239,26 @@ Shards already cut over stay cut over (roll them back first if needed).`,
 			if !m.running() {
 				return failedf("cancel: migration %s has ended (workflow %s); nothing to cancel", m.ID, statusName(m.Status))
 			}
+			req := a.request(actor, reason)
 			_, err = c.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
 				Namespace:         a.namespace(),
 				WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: m.WorkflowID},
 				Identity:          a.identity(),
 				RequestId:         uuid.NewString(),
-				Reason:            fmt.Sprintf("%s: %s", who(a.request(actor, reason)), reason),
+				Reason:            fmt.Sprintf("%s: %s", who(req), reason),
 			})
 			if err != nil {
 				return a.temporalError(fmt.Errorf("cancel migration %s: %w", m.ID, err))
 			}
-			fmt.Fprintf(a.out, "cancel: requested for migration %s by %s, %q. Live shards abort their uploads and return routing to the source; follow with: starter status %s\n",
-				m.ID, actor, reason, m.ID)
-			return nil
+			res := cancelResult{Command: "cancel", MigrationID: m.ID, WorkflowID: m.WorkflowID, RunID: m.RunID,
+				Actor: actor, Identity: req.Identity, Reason: reason, Requested: true}
+			return a.emit(res, func(w io.Writer) {
+				fmt.Fprintf(w, "cancel: requested for migration %s by %s, %q. Live shards abort their uploads and return routing to the source; follow with: starter status %s\n",
+					m.ID, actor, reason, m.ID)
+			})
 		},
 	}
+	a.outputFlag(cmd)
 	a.actionFlags(cmd, &reason)
 	return cmd
 }

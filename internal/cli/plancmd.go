@@ -2,7 +2,6 @@ package cli
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -42,7 +41,6 @@ type shardSize struct {
 }
 
 func (a *app) planCommand() *cobra.Command {
-	var output string
 	timeout := 30 * time.Minute
 	cmd := &cobra.Command{
 		Use:   "plan PLANFILE",
@@ -55,9 +53,6 @@ shard for its object count and bytes and estimates the duration at the plan's
 rates. It exits 1 when pre-flight finds problems, each naming what to fix.`,
 		Args: exactArgs("PLANFILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			p, err := loadPlan(args[0])
 			if err != nil {
 				return err
@@ -72,12 +67,8 @@ rates. It exits 1 when pre-flight finds problems, each naming what to fix.`,
 				return err
 			}
 			rep := newPlanReport(p, res)
-			if output == "json" {
-				if err := writeJSON(a.out, rep); err != nil {
-					return err
-				}
-			} else {
-				rep.print(a.out, args[0])
+			if err := a.emit(rep, func(w io.Writer) { rep.print(w, args[0]) }); err != nil {
+				return err
 			}
 			if len(rep.Problems) > 0 {
 				return errSilent
@@ -85,22 +76,9 @@ rates. It exits 1 when pre-flight finds problems, each naming what to fix.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	a.outputFlag(cmd)
 	cmd.Flags().DurationVar(&timeout, "timeout", timeout, "how long to wait for the pre-flight (it lists every shard)")
 	return cmd
-}
-
-func checkOutput(o string) error {
-	if o != "text" && o != "json" {
-		return usageErrorf("--output %q: use text or json", o)
-	}
-	return nil
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // newPlanReport joins the plan's shards with the pre-flight's listing.

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,10 @@ type reportFlags struct {
 	// The operator's own credentials for the manifest store; "" keeps the
 	// plan's reference.
 	ociAuth, ociConfigFile, ociProfile string
+	// objects lists the objects of shard (every shard when "") instead
+	// of writing the report.
+	objects bool
+	shard   string
 }
 
 func (a *app) reportCommand() *cobra.Command {
@@ -63,6 +68,15 @@ anyone can check it later, offline, with
 --generate-key PATH creates a key pair (PATH, mode 0600, and PATH.pub) for
 operators who have none; without MIGRATION_ID it only creates the keys.
 
+Per shard the report links to its manifests (the keys of its batch and round
+manifests and of its records, with their parts) and counts its objects by
+how their source read was checked (etag-md5, checksum-crc64nvme, none, …) and
+by verification (quick, full, final: ok, mismatch, missing). The per-object
+view stays in the manifests; --objects prints it, streaming, one line per
+object (tab-separated, or JSON Lines with -o json): key, size, outcome, source
+check, destination check, SHA-256, and the findings of the verification
+records; --shard SHARD limits it to one shard.
+
 The plan, the shards' states, counts and transitions come from the migration's
 workflows (a worker on the task queue answers the queries). The manifests are
 read directly from the manifest store (destination.manifestBucket, else the
@@ -73,6 +87,8 @@ report is the one starter command that reads object storage: it needs only
 "read objects" (OBJECT_INSPECT, OBJECT_READ) on the manifest bucket, and it never
 writes there.`,
 		Example: `  starter report users-2026 --out ./users-2026-report
+  starter report users-2026 --shard users-00-1a2b --objects
+  starter report users-2026 --objects -o json | jq 'select(.sourceCheck == "none") | .key'
   starter report --generate-key ~/.ocimove/evidence.key
   starter report users-2026 --evidence --key ~/.ocimove/evidence.key --oci-profile REPORTS
   starter verify-evidence ./users-2026-report/evidence --pubkey ~/.ocimove/evidence.key.pub`,
@@ -94,7 +110,46 @@ writes there.`,
 	fs.StringVar(&f.ociAuth, "oci-auth", "", "how to authenticate to the manifest store: config_file, instance_principal or resource_principal (default: the plan's)")
 	fs.StringVar(&f.ociConfigFile, "oci-config-file", "", "your OCI config file for the manifest store (default: the plan's destination.auth.configFile)")
 	fs.StringVar(&f.ociProfile, "oci-profile", "", "profile of the OCI config file (default: the plan's destination.auth.profile)")
+	fs.BoolVar(&f.objects, "objects", false, "list every object of the manifests, one per line, with how it was checked, instead of writing the report")
+	fs.StringVar(&f.shard, "shard", "", "with --objects: list this shard's objects (id or prefix) only")
+	a.outputFlag(cmd)
 	return cmd
+}
+
+// reportResult is the -o json document of report: what it wrote.
+type reportResult struct {
+	// MigrationID is "" when report only created a key pair.
+	MigrationID string `json:"migrationId,omitempty"`
+	State       string `json:"state,omitempty"`
+	Shards      int    `json:"shards"`
+	Objects     int64  `json:"objects"`
+	Bytes       int64  `json:"bytes"`
+	// Files are the report's files.
+	Files *reportFiles `json:"files,omitempty"`
+	// Evidence is the signed, verified bundle (with --evidence).
+	Evidence *evidenceResult `json:"evidence,omitempty"`
+	// GeneratedKey is the key pair --generate-key created.
+	GeneratedKey *generatedKey `json:"generatedKey,omitempty"`
+}
+
+type reportFiles struct {
+	JSON     string `json:"json"`
+	Markdown string `json:"markdown"`
+}
+
+type evidenceResult struct {
+	Dir       string `json:"dir"`
+	KeyID     string `json:"keyId"`
+	PublicKey string `json:"publicKey"`
+	Verified  bool   `json:"verified"`
+	// VerifyCommand checks the bundle offline.
+	VerifyCommand string `json:"verifyCommand"`
+}
+
+type generatedKey struct {
+	PrivateKey string `json:"privateKey"`
+	PublicKey  string `json:"publicKey"`
+	KeyID      string `json:"keyId"`
 }
 
 // runReport is the report command.
@@ -102,15 +157,23 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 	if f.key != "" && f.generateKey != "" {
 		return usageErrorf("give either --key (an existing private key) or --generate-key (a new one), not both")
 	}
+	if f.shard != "" && !f.objects {
+		return usageErrorf("--shard selects the shard whose objects --objects lists; the report itself covers every shard")
+	}
+	if f.objects && (f.evidence || f.key != "" || f.generateKey != "" || f.out != "") {
+		return usageErrorf("--objects lists objects and writes no files; it does not combine with --out, --evidence, --key or --generate-key")
+	}
+	var res reportResult
 	if f.generateKey != "" {
 		pub, err := evidence.GenerateKey(f.generateKey)
 		if err != nil {
 			return failedf("%v", err)
 		}
-		fmt.Fprintf(a.out, "Wrote the private key %s (mode 0600; keep it secret) and the public key %s.pub (key id %s).\n",
+		res.GeneratedKey = &generatedKey{PrivateKey: f.generateKey, PublicKey: f.generateKey + ".pub", KeyID: evidence.KeyID(pub)}
+		a.say("Wrote the private key %s (mode 0600; keep it secret) and the public key %s.pub (key id %s).\n",
 			f.generateKey, f.generateKey, evidence.KeyID(pub))
 		if len(args) == 0 {
-			return nil
+			return a.emit(res, func(io.Writer) {})
 		}
 		f.key = f.generateKey
 	}
@@ -146,6 +209,9 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 	if err != nil {
 		return err
 	}
+	if f.objects {
+		return a.listObjects(ctx, m, p, f)
+	}
 	v, err := a.fetchStatus(ctx, c, m)
 	if err != nil {
 		return err
@@ -171,12 +237,9 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 	}
 	a.addRoutes(ctx, p, shards)
 
-	ms, bucket, err := openManifestStore(ctx, p, f)
+	ms, bucket, err := a.manifestStore(ctx, p, f, id)
 	if err != nil {
-		return failedf("cannot open the manifest store %s (%s) to read migration %s's manifests: %v\n"+
-			"report reads the manifests with your own OCI credentials (read objects on that bucket is enough): "+
-			"set --oci-config-file and --oci-profile (the plan names config file %q, profile %q), or --oci-auth instance_principal",
-			bucketURL(p, bucket), p.Destination.Region, id, err, p.Destination.Auth.ConfigFile, p.Destination.Auth.Profile)
+		return err
 	}
 	root := p.Destination.ManifestPrefix
 	rep, err := report.Build(ctx, ms, root, info, shards)
@@ -200,10 +263,13 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 	if err := writeFileAtomic(mdPath, md.Bytes()); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "Report of migration %s (%s; %d shards, %d objects, %s):\n  %s\n  %s\n",
+	res.MigrationID, res.State = id, info.State
+	res.Shards, res.Objects, res.Bytes = rep.Totals.Shards, rep.Totals.Objects, rep.Totals.Bytes
+	res.Files = &reportFiles{JSON: jsonPath, Markdown: mdPath}
+	a.say("Report of migration %s (%s; %d shards, %d objects, %s):\n  %s\n  %s\n",
 		id, info.State, rep.Totals.Shards, rep.Totals.Objects, progress.Bytes(rep.Totals.Bytes), mdPath, jsonPath)
 	if !f.evidence {
-		return nil
+		return a.emit(res, func(io.Writer) {})
 	}
 	dir := filepath.Join(out, evidenceDirName)
 	src := evidence.BundleSource{Store: ms, Root: root, Migration: info, Shards: shards, Report: rep}
@@ -214,9 +280,24 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "Evidence bundle, signed with key %s and verified: %s\nVerify it offline, with no cloud access:\n  starter verify-evidence %s --pubkey %s\n",
-		evidence.KeyID(signer.pub), dir, dir, pubPath)
-	return nil
+	res.Evidence = &evidenceResult{Dir: dir, KeyID: evidence.KeyID(signer.pub), PublicKey: pubPath, Verified: true,
+		VerifyCommand: "starter verify-evidence " + dir + " --pubkey " + pubPath}
+	a.say("Evidence bundle, signed with key %s and verified: %s\nVerify it offline, with no cloud access:\n  %s\n",
+		res.Evidence.KeyID, dir, res.Evidence.VerifyCommand)
+	return a.emit(res, func(io.Writer) {})
+}
+
+// manifestStore opens the migration's manifest store with the operator's
+// credentials, explaining a failure.
+func (a *app) manifestStore(ctx context.Context, p *plan.Plan, f reportFlags, id string) (*ocistore.Store, string, error) {
+	ms, bucket, err := openManifestStore(ctx, p, f)
+	if err != nil {
+		return nil, bucket, failedf("cannot open the manifest store %s (%s) to read migration %s's manifests: %v\n"+
+			"report reads the manifests with your own OCI credentials (read objects on that bucket is enough): "+
+			"set --oci-config-file and --oci-profile (the plan names config file %q, profile %q), or --oci-auth instance_principal",
+			bucketURL(p, bucket), p.Destination.Region, id, err, p.Destination.Auth.ConfigFile, p.Destination.Auth.Profile)
+	}
+	return ms, bucket, nil
 }
 
 // migrationPlan reads the migration's plan from its workflow (the plan

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,9 +23,11 @@ import (
 // TestReportAndVerifyEvidence runs a migration to Soaking against the
 // embedded server, the local endpoints and an in-process worker, then, as
 // an operator would: creates a key with report --generate-key, writes the
-// report and the signed evidence, checks report.json and report.md, passes
-// verify-evidence, and fails it, naming the file, after one flipped byte
-// in any file of the bundle.
+// report and the signed evidence (in text and -o json), checks report.json
+// (counts by source check and verification, the links to the manifests)
+// and report.md, lists every object with report --objects (text and JSON
+// Lines), passes verify-evidence, and fails it, naming the file, after one
+// flipped byte in any file of the bundle.
 func TestReportAndVerifyEvidence(t *testing.T) {
 	dir := t.TempDir()
 	srv, tc := clitest.StartTemporal(t, dir)
@@ -69,6 +72,29 @@ func TestReportAndVerifyEvidence(t *testing.T) {
 	bundle := filepath.Join(out, "evidence")
 	assert.Contains(t, r.Stdout, "starter verify-evidence "+bundle+" --pubkey "+key+".pub")
 
+	// The same with -o json: what was written, in the report's shape.
+	r = s.OK("report", id, "--out", filepath.Join(dir, "out-json"), "--evidence", "--key", key, "-o", "json")
+	clitest.CheckJSON(t, "report", r.Stdout)
+	var written struct {
+		MigrationID string
+		Objects     int64
+		Files       struct{ JSON, Markdown string }
+		Evidence    struct {
+			Dir, VerifyCommand string
+			Verified           bool
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.Stdout), &written))
+	assert.Equal(t, id, written.MigrationID)
+	assert.Equal(t, int64(19), written.Objects)
+	assert.FileExists(t, written.Files.JSON)
+	assert.FileExists(t, written.Files.Markdown)
+	assert.True(t, written.Evidence.Verified)
+	assert.Equal(t, "starter verify-evidence "+written.Evidence.Dir+" --pubkey "+key+".pub", written.Evidence.VerifyCommand)
+	r = s.OK("report", "--generate-key", filepath.Join(dir, "second.key"), "-o", "json")
+	clitest.CheckJSON(t, "report", r.Stdout)
+	assert.Contains(t, r.Stdout, `"publicKey": "`+filepath.Join(dir, "second.key.pub")+`"`)
+
 	var rep report.Report
 	data, err := os.ReadFile(filepath.Join(out, "report.json"))
 	require.NoError(t, err)
@@ -85,12 +111,51 @@ func TestReportAndVerifyEvidence(t *testing.T) {
 		require.NotNil(t, sh.Verification.Final, sh.ShardID)
 		assert.True(t, sh.Verification.Final.OK, sh.ShardID)
 		assert.Contains(t, string(md), sh.ShardID)
+		// How every object was checked, and where its records are.
+		assert.Equal(t, map[string]int64{"etag-md5": want}, sh.Verification.SourceChecks, sh.ShardID)
+		assert.Equal(t, report.VerifyCounts{Checked: want, OK: want}, sh.Verification.ByVerification["final"], sh.ShardID)
+		assert.Equal(t, report.VerifyCounts{Checked: want, OK: want}, sh.Verification.ByVerification["quick"], sh.ShardID)
+		require.NotEmpty(t, sh.Manifests.Runs, sh.ShardID)
+		assert.Equal(t, "batch", sh.Manifests.Runs[0].Kind)
+		assert.Equal(t, "starter report "+id+" --shard "+sh.ShardID+" --objects", sh.Manifests.ListObjects)
+		assert.Contains(t, string(md), sh.Manifests.ListObjects)
 	}
 	assert.Equal(t, int64(19), rep.Totals.Objects)
+
+	// report --objects: every object with how it was checked, in text
+	// (a header and one line each) or JSON Lines, of one shard or all.
+	r = s.OK("report", id, "--objects")
+	lines := strings.Split(strings.TrimRight(r.Stdout, "\n"), "\n")
+	require.Len(t, lines, 1+19, r.Stdout)
+	assert.Equal(t, "SHARD\tKEY\tSIZE\tOUTCOME\tSOURCE CHECK\tDEST CHECK\tSHA-256\tPROBLEMS", lines[0])
+	assert.Regexp(t, `^users-0a-[0-9a-f]+\tusers/0a/user-0000/profile.json\t[0-9]+\tcopied\tetag-md5\tcontent-md5\t[0-9a-f]{64}\t-$`, lines[1])
+	r = s.OK("report", id, "--objects", "--shard", prefixes[1], "-o", "json")
+	clitest.CheckJSONLines(t, "report-objects", r.Stdout)
+	var objs []report.Object
+	for _, ln := range strings.Split(strings.TrimRight(r.Stdout, "\n"), "\n") {
+		var o report.Object
+		require.NoError(t, json.Unmarshal([]byte(ln), &o))
+		objs = append(objs, o)
+	}
+	require.Len(t, objs, 7)
+	for _, o := range objs {
+		assert.Equal(t, plan.ShardID(prefixes[1]), o.ShardID)
+		assert.Equal(t, "copied", o.Outcome)
+		assert.Equal(t, "etag-md5", o.SourceCheck)
+		assert.Len(t, o.SHA256, 64)
+	}
+	r = s.Run("report", id, "--shard", prefixes[1])
+	assert.Equal(t, cli.ExitUsage, r.Code, r.String())
+	assert.Contains(t, r.Stderr, "--objects")
+	r = s.Run("report", id, "--objects", "--shard", "users/ff/")
+	assert.Equal(t, cli.ExitUsage, r.Code, r.String())
 
 	// verify-evidence: the bundle passes; one flipped byte in any file
 	// fails it, naming that file.
 	s.OK("verify-evidence", bundle, "--pubkey", key+".pub")
+	r = s.OK("verify-evidence", bundle, "--pubkey", key+".pub", "-o", "json")
+	clitest.CheckJSON(t, "verify-evidence", r.Stdout)
+	assert.Contains(t, r.Stdout, `"verified": true`)
 	var files []string
 	require.NoError(t, filepath.WalkDir(bundle, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
@@ -111,6 +176,13 @@ func TestReportAndVerifyEvidence(t *testing.T) {
 		r := s.Run("verify-evidence", bundle, "--pubkey", key+".pub")
 		assert.Equal(t, cli.ExitFailed, r.Code, "%s: %s", f, r)
 		assert.Contains(t, r.Stderr, "first bad file "+f+":", f)
+		if f == "report.json" {
+			r = s.Run("verify-evidence", bundle, "--pubkey", key+".pub", "-o", "json")
+			assert.Equal(t, cli.ExitFailed, r.Code, r.String())
+			clitest.CheckJSON(t, "verify-evidence", r.Stdout)
+			assert.Contains(t, r.Stdout, `"firstBadFile": "report.json"`)
+			assert.Contains(t, r.Stderr, "first bad file report.json:")
+		}
 		require.NoError(t, os.WriteFile(p, orig, 0o644))
 	}
 	s.OK("verify-evidence", bundle, "--pubkey", key+".pub")

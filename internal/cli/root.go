@@ -23,6 +23,14 @@ type app struct {
 	// ran is set once a subcommand's own code runs; an error before that
 	// is cobra's (a flag or an argument) and exits with ExitUsage.
 	ran bool
+	// command is the name of the subcommand that runs.
+	command string
+	// output is -o/--output: text or json.
+	output string
+	// actions collects the Updates an operator command sent, for its -o
+	// json document (written when the command ends, even after a later
+	// refusal, so that what was applied is on record).
+	actions *actionResult
 }
 
 // Run runs the starter with args (without the program name) and returns
@@ -34,6 +42,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	err := cmd.ExecuteContext(ctx)
+	if a.actions != nil && a.json() {
+		if werr := writeJSON(stdout, a.actions); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -57,6 +70,14 @@ Temporal and needs no cloud credentials — the workers hold them — except
 'report', which reads the migration's manifests with read-only access to the
 manifest bucket.
 
+Every command that prints state or results takes -o json: one JSON document
+on stdout, in the shape docs/CLI.md gives; errors stay text on stderr, with
+the same exit codes.
+
+Shell completion: 'starter completion bash|zsh|fish|powershell' writes the
+script; it completes commands, flags, and migration and shard ids (and
+shard prefixes) from Temporal, with the same connection flags.
+
 Exit codes: 0 done; 1 refused or failed (pre-flight problems, an action not
 allowed in the shard's state); 2 bad input (flags, plan file, unknown
 migration or shard); 3 Temporal cannot be reached.`,
@@ -64,14 +85,23 @@ migration or shard); 3 Temporal cannot be reached.`,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			a.ran = true
+			a.command = cmd.Name()
+			if cmd.Flags().Lookup("output") != nil {
+				return checkOutput(a.output)
+			}
 			return nil
 		},
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
 	a.conn.register(root.PersistentFlags())
 	root.AddCommand(a.planCommand(), a.startCommand(), a.statusCommand())
 	root.AddCommand(a.operatorCommands()...)
 	root.AddCommand(a.cancelCommand(), a.tuneCommand(), a.reportCommand(), a.verifyEvidenceCommand())
+	for _, c := range root.Commands() {
+		if c.Name() == "tune" && c.Flags().Lookup("output") == nil {
+			a.outputFlag(c) // tune's Updates go through operate, which records them
+		}
+	}
+	a.registerCompletions(root)
 	return root
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,21 +43,50 @@ new id).`,
 			if done, err := a.reportExisting(ctx, c, p); done || err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "Pre-flight of %s on task queue %q …\n", p.ID, a.conn.taskQueue)
+			a.say("Pre-flight of %s on task queue %q …\n", p.ID, a.conn.taskQueue)
 			res, err := a.preflight(ctx, c, p, timeout)
 			if err != nil {
 				return err
 			}
 			rep := newPlanReport(p, res)
 			if len(rep.Problems) > 0 {
-				rep.print(a.out, args[0])
+				out := startResult{MigrationID: p.ID, Outcome: startRefused, WorkflowID: workflows.MigrationWorkflowID(p.ID),
+					TaskQueue: a.conn.taskQueue, Preflight: &rep}
+				if err := a.emit(out, func(w io.Writer) { rep.print(w, args[0]) }); err != nil {
+					return err
+				}
 				return failedf("not started: pre-flight found %d problem(s) in %s", len(rep.Problems), args[0])
 			}
 			return a.start(ctx, c, p, rep)
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", timeout, "how long to wait for the pre-flight (it lists every shard)")
+	a.outputFlag(cmd)
 	return cmd
+}
+
+// Outcomes of start.
+const (
+	startStarted        = "started"
+	startAlreadyRunning = "already-running"
+	startRefused        = "not-started"
+)
+
+// startResult is the -o json document of start.
+type startResult struct {
+	MigrationID string `json:"migrationId"`
+	// Outcome is "started", "already-running" (nothing started) or
+	// "not-started" (the pre-flight found problems; exit code 1).
+	Outcome    string `json:"outcome"`
+	WorkflowID string `json:"workflowId"`
+	// RunID is the run started, or the one already running.
+	RunID     string `json:"runId,omitempty"`
+	TaskQueue string `json:"taskQueue"`
+	// StartedAt is when the migration already running started.
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// Preflight is the pre-flight's answer, as plan -o json gives it
+	// (absent when the migration was already running).
+	Preflight *planReport `json:"preflight,omitempty"`
 }
 
 // reportExisting tells about a migration already started under p's id.
@@ -75,9 +105,12 @@ func (a *app) reportExisting(ctx context.Context, c client.Client, p *plan.Plan)
 			"Give this plan a new id, or cancel the running one first", p.ID, m.RunID, m.StartTime.Local().Format(time.RFC3339),
 			short(m.Input.PlanFingerprint), short(p.Fingerprint()))
 	case m.running():
-		fmt.Fprintf(a.out, "Migration %s is already running (workflow %s, run %s, started %s); not started again.\nFollow it with: starter status %s --watch\n",
-			p.ID, m.WorkflowID, m.RunID, m.StartTime.Local().Format(time.RFC3339), p.ID)
-		return true, nil
+		out := startResult{MigrationID: p.ID, Outcome: startAlreadyRunning, WorkflowID: m.WorkflowID, RunID: m.RunID,
+			TaskQueue: a.conn.taskQueue, StartedAt: m.StartTime.UTC()}
+		return true, a.emit(out, func(w io.Writer) {
+			fmt.Fprintf(w, "Migration %s is already running (workflow %s, run %s, started %s); not started again.\nFollow it with: starter status %s --watch\n",
+				p.ID, m.WorkflowID, m.RunID, m.StartTime.Local().Format(time.RFC3339), p.ID)
+		})
 	case m.Status == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
 		return true, failedf("migration %s already ran to completion (closed %s); a migration id runs once: give the plan a new id to run it again",
 			p.ID, m.CloseTime.Local().Format(time.RFC3339))
@@ -108,9 +141,11 @@ func (a *app) start(ctx context.Context, c client.Client, p *plan.Plan, rep plan
 		}
 		return a.temporalError(fmt.Errorf("start migration %s: %w", p.ID, err))
 	}
-	fmt.Fprintf(a.out, "Started migration %s: %d shards, %d objects, %s (workflow %s, run %s, task queue %q).\nFollow it with: starter status %s --watch\n",
-		p.ID, len(rep.Shards), rep.Objects, progress.Bytes(rep.Bytes), wid, run.GetRunID(), a.conn.taskQueue, p.ID)
-	return nil
+	out := startResult{MigrationID: p.ID, Outcome: startStarted, WorkflowID: wid, RunID: run.GetRunID(), TaskQueue: a.conn.taskQueue, Preflight: &rep}
+	return a.emit(out, func(w io.Writer) {
+		fmt.Fprintf(w, "Started migration %s: %d shards, %d objects, %s (workflow %s, run %s, task queue %q).\nFollow it with: starter status %s --watch\n",
+			p.ID, len(rep.Shards), rep.Objects, progress.Bytes(rep.Bytes), wid, run.GetRunID(), a.conn.taskQueue, p.ID)
+	})
 }
 
 // migrationInput builds the migration's input: explicit shards, or the

@@ -21,7 +21,6 @@ type statusView = progress.View
 
 func (a *app) statusCommand() *cobra.Command {
 	var (
-		output   string
 		watch    bool
 		interval time.Duration
 	)
@@ -30,10 +29,7 @@ func (a *app) statusCommand() *cobra.Command {
 		Short: "Show a migration's shards: state, objects, bytes, last error (--watch for live progress bars, -o json)",
 		Args:  exactArgs("MIGRATION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			if watch && output == "json" {
+			if watch && a.json() {
 				return usageErrorf("--watch draws progress bars; it does not combine with -o json")
 			}
 			if interval <= 0 {
@@ -56,14 +52,10 @@ func (a *app) statusCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if output == "json" {
-				return writeJSON(a.out, v)
-			}
-			v.Print(a.out)
-			return nil
+			return a.emit(v, v.Print)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	a.outputFlag(cmd)
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "redraw live progress bars per shard with the overall ETA until the migration ends (Ctrl-C stops)")
 	cmd.Flags().DurationVar(&interval, "interval", 2*time.Second, "how often --watch redraws")
 	return cmd

@@ -9,7 +9,9 @@
 //	migration.json                 the migration: source copies, destination, allowed regions
 //	plan.json                      the stored plan (when the manifest store holds it)
 //	report.json, report.md         the migration report (package report)
-//	shards/<shard>/shard.json      state, counts, timings, final verification summary
+//	shards/<shard>/shard.json      state, counts, how the objects were checked (by source check,
+//	                               destination check and verification), timings, and the index of
+//	                               the shard's manifests and records (their keys and parts)
 //	shards/<shard>/regions.json    the source and destination regions of the shard's data
 //	shards/<shard>/routing.json    the routing changes, with times and identities
 //	shards/<shard>/actions.json    every transition and operator action (who, what, when, why)

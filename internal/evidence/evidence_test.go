@@ -106,6 +106,23 @@ func TestWriteThenVerify(t *testing.T) {
 	for _, region := range []string{"us-east-1", "ap-southeast-1", "us-ashburn-1", "us-phoenix-1"} {
 		assert.Contains(t, string(b), region)
 	}
+	// shard.json counts how the objects were checked and indexes the
+	// manifests, each a file of the bundle.
+	var shard struct {
+		Verification report.Verification   `json:"verification"`
+		Manifests    report.ShardManifests `json:"manifests"`
+	}
+	b, err = os.ReadFile(filepath.Join(dir, "shards/users-00-aaaa/shard.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &shard))
+	assert.Equal(t, int64(1), shard.Verification.SourceChecks["none"])
+	assert.Equal(t, report.VerifyCounts{Checked: 3, OK: 2, Mismatch: 1}, shard.Verification.ByVerification["quick"])
+	require.Len(t, shard.Manifests.Runs, 4)
+	require.Len(t, shard.Manifests.Records, 3)
+	for _, k := range append(shard.Manifests.Runs[3].Keys, shard.Manifests.Records[0].Key) {
+		assert.Contains(t, got, "shards/users-00-aaaa/manifests/"+strings.TrimPrefix(k, shard.Manifests.Folder))
+	}
+
 	// Manifests are copied byte for byte.
 	b, err = os.ReadFile(filepath.Join(dir, "shards/users-00-aaaa/manifests/final-verify.json"))
 	require.NoError(t, err)

@@ -120,10 +120,13 @@ func (w *bundleWriter) shard(ctx context.Context, ms *manifest.Store, src Bundle
 		Bytes        int64               `json:"bytes"`
 		Outcomes     map[string]int64    `json:"outcomes"`
 		Verification report.Verification `json:"verification"`
-		Timings      report.Timings      `json:"timings"`
-		Route        report.RouteNow     `json:"route"`
-		LastError    string              `json:"lastError,omitempty"`
-	}{si.ShardID, si.Prefix, sr.State, sr.Objects, sr.Bytes, sr.Outcomes, sr.Verification, sr.Timings, sr.Route, si.LastError})
+		// Manifests indexes the shard's stored manifests and records;
+		// each key, less Manifests.Folder, is a file under manifests/.
+		Manifests report.ShardManifests `json:"manifests"`
+		Timings   report.Timings        `json:"timings"`
+		Route     report.RouteNow       `json:"route"`
+		LastError string                `json:"lastError,omitempty"`
+	}{si.ShardID, si.Prefix, sr.State, sr.Objects, sr.Bytes, sr.Outcomes, sr.Verification, sr.Manifests, sr.Timings, sr.Route, si.LastError})
 	m := src.Migration
 	w.json(base+"regions.json", struct {
 		Source         report.Location   `json:"source"`

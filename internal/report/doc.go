@@ -14,11 +14,15 @@
 //	err = r.WriteJSON(jsonFile)
 //	err = r.WriteMarkdown(mdFile)
 //
-// Per shard the report gives: object counts by outcome and bytes; how each
-// object was verified (counts by source check, destination check and
-// verification run, and the final full verification); mismatches; failed,
+// Per shard the report gives: object counts by outcome and bytes; how the
+// objects were verified (counts by source check method, destination check,
+// and by verification: quick, full and the final full verification, each
+// ok, mismatch or missing); the index of its manifests and records (keys
+// and parts) with the command lines that list them; mismatches; failed,
 // source-gone, unsupported and archived objects with their reasons; timings
 // from the transitions; operator actions (who, what, when, why); routing
-// changes; the reverse sync of a rollback; and the purge. Build only reads:
-// it never writes to the store.
+// changes; the reverse sync of a rollback; and the purge. EachObject
+// yields the per-object view the report links to. Both stream a shard's
+// merged manifests (manifest.Store.Open), so memory does not grow with a
+// shard's size. They only read: they never write to the store.
 package report

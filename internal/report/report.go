@@ -26,15 +26,17 @@ type Report struct {
 
 // Totals sum the shards.
 type Totals struct {
-	Shards     int              `json:"shards"`
-	ByState    map[string]int   `json:"byState"`
-	Objects    int64            `json:"objects"`
-	Bytes      int64            `json:"bytes"`
-	BytesSent  int64            `json:"bytesSent"`
-	Outcomes   map[string]int64 `json:"outcomes"`
-	Mismatches int64            `json:"mismatches"`
-	Failed     int64            `json:"failed"`
-	SourceGone int64            `json:"sourceGone"`
+	Shards    int              `json:"shards"`
+	ByState   map[string]int   `json:"byState"`
+	Objects   int64            `json:"objects"`
+	Bytes     int64            `json:"bytes"`
+	BytesSent int64            `json:"bytesSent"`
+	Outcomes  map[string]int64 `json:"outcomes"`
+	// SourceChecks sums the shards' counts by source check method.
+	SourceChecks map[string]int64 `json:"sourceChecks"`
+	Mismatches   int64            `json:"mismatches"`
+	Failed       int64            `json:"failed"`
+	SourceGone   int64            `json:"sourceGone"`
 	// FinalVerified counts shards whose final full verification passed.
 	FinalVerified int `json:"finalVerified"`
 }
@@ -55,8 +57,10 @@ type ShardReport struct {
 	Outcomes  map[string]int64 `json:"outcomes"`
 	Deleted   map[string]int64 `json:"deleted,omitempty"`
 	// Status is what the workflow counted (re-sends included).
-	Status    activities.Counts `json:"status"`
-	Manifests ManifestCounts    `json:"manifests"`
+	Status activities.Counts `json:"status"`
+	// Manifests links the shard to its stored manifests and records, and
+	// says how to list them and every object they record.
+	Manifests ShardManifests `json:"manifests"`
 
 	Verification Verification `json:"verification"`
 
@@ -78,21 +82,73 @@ type ShardReport struct {
 	copyTime time.Duration
 }
 
-// ManifestCounts counts a shard's stored manifests by kind.
-type ManifestCounts struct {
+// ShardManifests is where a shard's manifests and records are, what
+// they are, and how to read them. The per-object view (each object's
+// source check, destination check, hashes and outcome) stays in the
+// manifests; ListObjects prints it.
+type ShardManifests struct {
+	// Batches, Recopies and Deltas count the shard's manifests by kind
+	// (one per batch or round, however many parts it has).
 	Batches  int `json:"batches"`
 	Recopies int `json:"recopies"`
 	Deltas   int `json:"deltas"`
+	// Bucket is the manifest bucket ("oci://namespace/bucket") and Folder
+	// the key prefix of the shard's manifests and records in it.
+	Bucket string `json:"bucket"`
+	Folder string `json:"folder"`
+	// Objects counts every object under Folder.
+	Objects int `json:"objects"`
+	// Runs are the batch, re-copy and delta manifests, in the order the
+	// merged view reads them, each with its objects (its parts).
+	Runs []ManifestRun `json:"runs"`
+	// Records are the verification, final verification, reverse sync and
+	// purge records, each with its parts.
+	Records []RecordRef `json:"records"`
+	// InFlight counts the records of activities in flight (partial/…).
+	InFlight int `json:"inFlight,omitempty"`
+	// ListObjects is a command line that prints every object of the
+	// shard, one per line, with how it was checked; ListKeys one that
+	// lists the manifest objects in the bucket.
+	ListObjects string `json:"listObjects"`
+	ListKeys    string `json:"listKeys"`
+}
+
+// ManifestRun is one batch or round's manifest.
+type ManifestRun struct {
+	// Kind is batch, recopy or delta; Seq its number.
+	Kind string `json:"kind"`
+	Seq  int    `json:"seq"`
+	// Keys are its objects: the one of a manifest written whole, or its
+	// parts in part order.
+	Keys []string `json:"keys"`
+}
+
+// RecordRef is one record of a shard and its parts.
+type RecordRef struct {
+	// Name is the record's name, such as "verify-quick.json",
+	// "final-verify.json", "reverse-sync.json" or "purge.json".
+	Name string `json:"name"`
+	// Key is the record's object; "" when only its parts exist (the
+	// activity writing it has not finished).
+	Key string `json:"key,omitempty"`
+	// Parts are its parts' objects (…-pNNNN.json), in part order.
+	Parts []string `json:"parts,omitempty"`
 }
 
 // Verification tells how the shard's objects were verified.
 type Verification struct {
 	// SourceChecks counts objects by how the source read was checked
-	// (etag-md5, checksum-sha256, provenance, none).
+	// (etag-md5, checksum-crc64nvme, checksum-crc32c-composite,
+	// provenance, none, …) over the merged manifests.
 	SourceChecks map[string]int64 `json:"sourceChecks"`
 	// DestChecks counts objects by how the destination checked the write
-	// (content-md5, multipart-md5).
+	// (content-md5, multipart-md5, rehash).
 	DestChecks map[string]int64 `json:"destChecks"`
+	// ByVerification counts the objects checked at the destination after
+	// the copy, by verification: "quick" and "full" (the stored
+	// verification runs) and "final" (the full verification of the
+	// latest freeze, over the final source listing).
+	ByVerification map[string]VerifyCounts `json:"byVerification"`
 	// Runs are the stored verification records (verify-<mode>.json).
 	Runs []VerifyRun `json:"runs,omitempty"`
 	// Final is the full verification before cutover (final-verify.json),
@@ -100,11 +156,24 @@ type Verification struct {
 	Final *FinalVerify `json:"final,omitempty"`
 }
 
+// VerifyCounts are the outcomes of one verification's checks.
+type VerifyCounts struct {
+	Checked int64 `json:"checked"`
+	// OK passed; Mismatch did not (a different hash or size, or modified
+	// at the source after the freeze); Missing were not at the
+	// destination (final verification only).
+	OK       int64 `json:"ok"`
+	Mismatch int64 `json:"mismatch"`
+	Missing  int64 `json:"missing"`
+}
+
 // VerifyRun is one verification record.
 type VerifyRun struct {
 	Mode       string `json:"mode"`
 	Checked    int64  `json:"checked"`
 	Mismatches int64  `json:"mismatches"`
+	// Record is the record's key.
+	Record string `json:"record"`
 }
 
 // FinalVerify is the final full verification's result.
@@ -218,12 +287,12 @@ func Build(ctx context.Context, st store.Store, root string, migration Migration
 		return nil, err
 	}
 	r := &Report{GeneratedAt: time.Now().UTC().Truncate(time.Second), Migration: migration,
-		Totals: Totals{ByState: map[string]int{}, Outcomes: map[string]int64{}}}
+		Totals: Totals{ByState: map[string]int{}, Outcomes: map[string]int64{}, SourceChecks: map[string]int64{}}}
 	for _, si := range shards {
 		if si.ShardID == "" {
 			return nil, errors.New("report: a shard has no id")
 		}
-		sr, err := buildShard(ctx, ms, si)
+		sr, err := buildShard(ctx, ms, migration, si)
 		if err != nil {
 			return nil, fmt.Errorf("report: shard %s: %w", si.ShardID, err)
 		}
@@ -241,6 +310,9 @@ func (t *Totals) add(s *ShardReport) {
 	t.BytesSent += s.BytesSent
 	for k, v := range s.Outcomes {
 		t.Outcomes[k] += v
+	}
+	for k, v := range s.Verification.SourceChecks {
+		t.SourceChecks[k] += v
 	}
 	t.Mismatches += s.Mismatches.Count
 	t.Failed += s.Failed.Count

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -36,6 +37,11 @@ func seeded(t *testing.T) (store.Store, []report.ShardInfo) {
 	_, err = ms.WriteManifest(ctx, &manifest.Manifest{Kind: manifest.KindBatch, MigrationID: "m1", ShardID: "users-2-bbbb",
 		Prefix: "users/2/", Seq: 1, Entries: []manifest.Entry{{Result: engine.Result{Key: "users/2/x", Size: 7, Outcome: engine.Copied}}}})
 	require.NoError(t, err)
+	// Parts of a reverse sync still in progress, and a record of an
+	// activity in flight.
+	for _, k := range []string{"reverse-sync-p0002.json", "reverse-sync-p0001.json", "partial/batch-00002.json"} {
+		require.NoError(t, ms.WriteJSON(ctx, manifest.ShardDir(root, "users-2-bbbb")+k, []manifest.Entry{}))
+	}
 	require.NoError(t, ms.WriteJSON(ctx, manifest.RecordKey(root, "users-2-bbbb", manifest.ReverseSyncName), []manifest.Entry{
 		{Result: engine.Result{Key: "users/2/new", Size: 3, Outcome: engine.Copied, SHA256: "s", DestCheck: "content-md5"}},
 		{Result: engine.Result{Key: "users/2/bad", Size: 3, Outcome: engine.Failed, Error: "denied"}},
@@ -69,11 +75,17 @@ func TestBuildCountsEveryObject(t *testing.T) {
 	assert.Equal(t, map[string]int64{"copied": 3, "skipped": 1, "failed": 1, "source-gone": 1, "unsupported-name": 1, "archived": 1}, s.Outcomes)
 	assert.Equal(t, map[string]int64{manifest.DeletedRemoved: 1}, s.Deleted)
 	assert.Equal(t, int64(11+70<<20+80), s.Bytes, "present objects only: the deleted one is gone")
-	assert.Equal(t, report.ManifestCounts{Batches: 2, Recopies: 1, Deltas: 1}, s.Manifests)
+	assert.Equal(t, 2, s.Manifests.Batches)
+	assert.Equal(t, 1, s.Manifests.Recopies)
+	assert.Equal(t, 1, s.Manifests.Deltas)
 	assert.Equal(t, map[string]int64{"etag-md5": 1, "provenance": 1, "none": 1, "checksum-sha256": 1}, s.Verification.SourceChecks)
 	assert.Equal(t, map[string]int64{"content-md5": 2, "multipart-md5": 1}, s.Verification.DestChecks)
 	require.Len(t, s.Verification.Runs, 1)
-	assert.Equal(t, report.VerifyRun{Mode: "quick", Checked: 3, Mismatches: 1}, s.Verification.Runs[0])
+	assert.Equal(t, report.VerifyRun{Mode: "quick", Checked: 3, Mismatches: 1, Record: root + "users-1-aaaa/verify-quick.json"}, s.Verification.Runs[0])
+	assert.Equal(t, map[string]report.VerifyCounts{
+		"quick": {Checked: 3, OK: 2, Mismatch: 1},
+		"final": {Checked: 3, OK: 3},
+	}, s.Verification.ByVerification)
 	require.NotNil(t, s.Verification.Final)
 	assert.True(t, s.Verification.Final.OK)
 	assert.Equal(t, int64(3), s.Verification.Final.Objects)
@@ -117,6 +129,31 @@ func TestBuildCountsEveryObject(t *testing.T) {
 	assert.Equal(t, "cutover-1", two.RoutingChanges[2].OperationID)
 	assert.Nil(t, two.Verification.Final)
 
+	// Each shard links to its manifests and records, with parts, and
+	// says how to list them.
+	dir := root + "users-1-aaaa/"
+	sm := s.Manifests
+	assert.Equal(t, dir, sm.Folder)
+	assert.Equal(t, "oci://acme/users", sm.Bucket)
+	assert.Equal(t, 7, sm.Objects)
+	assert.Equal(t, []report.ManifestRun{
+		{Kind: "batch", Seq: 1, Keys: []string{dir + "batch-00001.json"}},
+		{Kind: "batch", Seq: 2, Keys: []string{dir + "batch-00002.json"}},
+		{Kind: "recopy", Seq: 1, Keys: []string{dir + "recopy-00001.json"}},
+		{Kind: "delta", Seq: 1, Keys: []string{dir + "delta-00001.json"}},
+	}, sm.Runs)
+	assert.Equal(t, []report.RecordRef{
+		{Name: "final-verify.json", Key: dir + "final-verify.json"},
+		{Name: "purge.json", Key: dir + "purge.json"},
+		{Name: "verify-quick.json", Key: dir + "verify-quick.json"},
+	}, sm.Records)
+	assert.Equal(t, "starter report us-users-to-oci --shard users-1-aaaa --objects", sm.ListObjects)
+	assert.Equal(t, "oci os object list --namespace acme --bucket-name users --prefix "+dir+" --all --region us-ashburn-1", sm.ListKeys)
+	dir2 := root + "users-2-bbbb/"
+	assert.Equal(t, []report.RecordRef{{Name: "reverse-sync.json", Key: dir2 + "reverse-sync.json",
+		Parts: []string{dir2 + "reverse-sync-p0001.json", dir2 + "reverse-sync-p0002.json"}}}, two.Manifests.Records)
+	assert.Equal(t, 1, two.Manifests.InFlight)
+
 	three := r.Shards[2]
 	assert.Zero(t, three.Objects)
 	assert.Equal(t, "Pending", three.State)
@@ -157,6 +194,13 @@ func TestWriters(t *testing.T) {
 		"| 2026-11-29T10:03:00Z | approve | bob | approved in CAB-7 | AwaitingApproval → Frozen |",
 		"**Reverse sync.** 2 objects",
 		"| backup-sg | s3://backup | 0 | 1 | 1 |",
+		"| verification | checked | ok | mismatch | missing |",
+		"| final | 3 | 3 | 0 | 0 |",
+		"| quick | 3 | 2 | 1 | 0 |",
+		"**Manifests.** 7 objects under `_migrations/m1/users-1-aaaa/` in oci://acme/users",
+		"`starter report us-users-to-oci --shard users-1-aaaa --objects`",
+		"| batch 2 | `batch-00002.json` |",
+		"| reverse-sync.json | `reverse-sync.json` … `reverse-sync-p0002.json` (3 objects) |",
 	} {
 		assert.Contains(t, page, want)
 	}
@@ -168,4 +212,42 @@ func TestBuildRefusesBadInput(t *testing.T) {
 	assert.Error(t, err)
 	_, err = report.Build(context.Background(), st, root, report.MigrationInfo{}, []report.ShardInfo{{}})
 	assert.ErrorContains(t, err, "no id")
+}
+
+func TestEachObjectTellsHowEachWasChecked(t *testing.T) {
+	st, shards := seeded(t)
+	var got []report.Object
+	require.NoError(t, report.EachObject(context.Background(), st, root, shards[0].ShardID, func(o report.Object) error {
+		got = append(got, o)
+		return nil
+	}))
+	require.Len(t, got, 8, "every object of the merged manifests, the deleted one included")
+	byKey := map[string]report.Object{}
+	for i, o := range got {
+		if i > 0 {
+			assert.Less(t, got[i-1].Key, o.Key, "key order")
+		}
+		assert.Equal(t, "users-1-aaaa", o.ShardID)
+		byKey[o.Key] = o
+	}
+	a := byKey["users/1/a"]
+	assert.Equal(t, report.Object{ShardID: "users-1-aaaa", Key: "users/1/a", Size: 11, Outcome: "copied", SourceCheck: "etag-md5",
+		DestCheck: "content-md5", SHA256: "sha-a", MD5: "md5-a", SourceETag: "e-a"}, a, "the delta round's record wins")
+	g := byKey["users/1/g"]
+	assert.Equal(t, "none", g.SourceCheck)
+	assert.Equal(t, "multipart-md5", g.DestCheck)
+	assert.Equal(t, 5, g.Parts)
+	assert.Equal(t, []report.ObjectProblem{{Record: "verify-quick.json", Problem: "sha256 differs from the one recorded at write time"}}, g.Problems)
+	assert.Equal(t, "deleted", byKey["users/1/b"].Deleted)
+	assert.Equal(t, "provenance", byKey["users/1/b"].SourceCheck)
+	c := byKey["users/1/c"]
+	assert.Equal(t, "failed", c.Outcome)
+	assert.Equal(t, "permanent", c.ErrorClass)
+	assert.Contains(t, c.Error, "access denied")
+
+	stop := errors.New("stop")
+	n := 0
+	err := report.EachObject(context.Background(), st, root, shards[0].ShardID, func(report.Object) error { n++; return stop })
+	assert.ErrorIs(t, err, stop)
+	assert.Equal(t, 1, n)
 }

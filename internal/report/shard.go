@@ -25,10 +25,10 @@ func openManifests(st store.Store, root string) (*manifest.Store, error) {
 	return ms, nil
 }
 
-func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardReport, error) {
+func buildShard(ctx context.Context, ms *manifest.Store, mi MigrationInfo, si ShardInfo) (*ShardReport, error) {
 	sr := &ShardReport{ShardID: si.ShardID, Prefix: si.Prefix, State: string(si.State), LastError: si.LastError,
 		Status: si.Counts, Outcomes: map[string]int64{},
-		Verification: Verification{SourceChecks: map[string]int64{}, DestChecks: map[string]int64{}},
+		Verification: Verification{SourceChecks: map[string]int64{}, DestChecks: map[string]int64{}, ByVerification: map[string]VerifyCounts{}},
 		Route:        RouteNow{State: string(si.RouteState), Version: si.RouteVersion, OperationID: si.RouteOp}}
 
 	keys, err := ms.ListKeys(ctx, manifest.ShardDir(ms.Root(), si.ShardID))
@@ -39,21 +39,23 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range refs {
-		switch r.Kind {
-		case manifest.KindBatch:
-			sr.Manifests.Batches++
-		case manifest.KindRecopy:
-			sr.Manifests.Recopies++
-		case manifest.KindDelta:
-			sr.Manifests.Deltas++
-		}
-	}
-	merged, err := ms.Merge(ctx, si.ShardID)
+	sr.Manifests = shardManifests(ms.Root(), mi, si.ShardID, keys, refs)
+	// The merged view, streamed: memory holds one entry per stream, never
+	// the shard's entries.
+	r, err := ms.Open(ctx, si.ShardID, manifest.ReadOptions{})
 	if err != nil {
 		return nil, err
 	}
-	sr.addEntries(merged.Sorted())
+	for {
+		e, ok, err := r.Next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		sr.addEntry(e)
+	}
 
 	// The final verification of the latest freeze is the proof; an earlier
 	// freeze's refusal was repaired or superseded.
@@ -68,7 +70,8 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
 				return nil, err
 			}
-			sr.Verification.Runs = append(sr.Verification.Runs, VerifyRun{Mode: rec.Mode, Checked: rec.Checked, Mismatches: rec.Mismatches})
+			sr.Verification.Runs = append(sr.Verification.Runs, VerifyRun{Mode: rec.Mode, Checked: rec.Checked, Mismatches: rec.Mismatches, Record: k})
+			sr.Verification.ByVerification[rec.Mode] = VerifyCounts{Checked: rec.Checked, OK: max(0, rec.Checked-rec.Mismatches), Mismatch: rec.Mismatches}
 			for _, p := range rec.Problems {
 				sr.Mismatches.add(ObjectIssue{Key: p.Key, Reason: p.Problem, Where: base})
 			}
@@ -85,6 +88,11 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 			sr.Verification.Final = &FinalVerify{OK: res.OK, FrozenAt: rec.FrozenAt, Objects: res.Objects,
 				Missing: res.Missing, Extra: res.Extra, Mismatched: res.Mismatched,
 				ModifiedAfterFreeze: res.ModifiedAfter, KeptDeleted: max(len(rec.KeptDeleted), int(rec.KeptDeletedCount))}
+			// Every object of the final listing is checked once: missing,
+			// mismatched, modified after the freeze, or equal.
+			sr.Verification.ByVerification[finalVerification] = VerifyCounts{Checked: res.Objects,
+				OK:       max(0, res.Objects-res.Missing-res.Mismatched-res.ModifiedAfter),
+				Mismatch: res.Mismatched + res.ModifiedAfter, Missing: res.Missing}
 			finalProblems = finalProblems[:0]
 			for _, p := range rec.Problems {
 				finalProblems = append(finalProblems, ObjectIssue{Key: p.Key, Reason: p.Problem, Where: base})
@@ -165,52 +173,55 @@ func buildShard(ctx context.Context, ms *manifest.Store, si ShardInfo) (*ShardRe
 	return sr, nil
 }
 
-// addEntries counts the merged entries of the shard.
-func (sr *ShardReport) addEntries(es []manifest.Entry) {
-	for _, e := range es {
-		sr.Objects++
-		sr.Outcomes[string(e.Outcome)]++
-		sr.BytesSent += e.BytesSent
-		sr.copyTime += e.Duration
-		if e.Deleted != "" {
-			if sr.Deleted == nil {
-				sr.Deleted = map[string]int64{}
-			}
-			sr.Deleted[e.Deleted]++
+// finalVerification is the key of the final verification in
+// Verification.ByVerification.
+const finalVerification = "final"
+
+// addEntry counts one entry of the shard's merged view.
+func (sr *ShardReport) addEntry(e manifest.Entry) {
+	sr.Objects++
+	sr.Outcomes[string(e.Outcome)]++
+	sr.BytesSent += e.BytesSent
+	sr.copyTime += e.Duration
+	if e.Deleted != "" {
+		if sr.Deleted == nil {
+			sr.Deleted = map[string]int64{}
 		}
-		if e.Present() {
-			sr.Bytes += e.Size
-		}
-		if e.SourceCheck != "" {
-			sr.Verification.SourceChecks[e.SourceCheck]++
-		}
-		if e.DestCheck != "" {
-			sr.Verification.DestChecks[e.DestCheck]++
-		}
-		issue := ObjectIssue{Key: e.Key, Size: e.Size, Reason: e.Error, Class: string(e.ErrorClass)}
-		switch e.Outcome {
-		case engine.Failed:
-			if issue.Reason == "" {
-				issue.Reason = "failed (no reason recorded)"
-			}
-			sr.Failed.add(issue)
-		case engine.SourceGone:
-			if issue.Reason == "" {
-				issue.Reason = "deleted at the source before it could be read"
-			}
-			sr.SourceGone.add(issue)
-		case engine.UnsupportedName:
-			if issue.Reason == "" {
-				issue.Reason = "the key holds a character the destination cannot store (LF, CR or NUL)"
-			}
-			sr.Unsupported.add(issue)
-		case engine.Archived:
-			if issue.Reason == "" {
-				issue.Reason = "in a cold storage class; restore it at the source, then retry the shard"
-			}
-			sr.Archived.add(issue)
-		}
+		sr.Deleted[e.Deleted]++
 	}
+	if e.Present() {
+		sr.Bytes += e.Size
+	}
+	if e.SourceCheck != "" {
+		sr.Verification.SourceChecks[e.SourceCheck]++
+	}
+	if e.DestCheck != "" {
+		sr.Verification.DestChecks[e.DestCheck]++
+	}
+	issue := ObjectIssue{Key: e.Key, Size: e.Size, Reason: e.Error, Class: string(e.ErrorClass)}
+	switch e.Outcome {
+	case engine.Failed:
+		if issue.Reason == "" {
+			issue.Reason = "failed (no reason recorded)"
+		}
+		sr.Failed.add(issue)
+	case engine.SourceGone:
+		if issue.Reason == "" {
+			issue.Reason = "deleted at the source before it could be read"
+		}
+		sr.SourceGone.add(issue)
+	case engine.UnsupportedName:
+		if issue.Reason == "" {
+			issue.Reason = "the key holds a character the destination cannot store (LF, CR or NUL)"
+		}
+		sr.Unsupported.add(issue)
+	case engine.Archived:
+		if issue.Reason == "" {
+			issue.Reason = "in a cold storage class; restore it at the source, then retry the shard"
+		}
+		sr.Archived.add(issue)
+	}
+
 }
 
 // timings derives a shard's moments and time per state from its

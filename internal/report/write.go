@@ -138,6 +138,15 @@ func (s *ShardReport) writeMarkdown(m *mdWriter) {
 	}
 	m.f("\n")
 
+	if len(v.ByVerification) > 0 {
+		m.f("\n| verification | checked | ok | mismatch | missing |\n|---|---:|---:|---:|---:|\n")
+		for _, k := range sortedKeys(v.ByVerification) {
+			c := v.ByVerification[k]
+			m.f("| %s | %d | %d | %d | %d |\n", cell(k), c.Checked, c.OK, c.Mismatch, c.Missing)
+		}
+	}
+	s.writeManifests(m)
+
 	writeList(m, "Mismatches", s.Mismatches)
 	writeList(m, "Failed objects", s.Failed)
 	writeList(m, "Source-gone objects", s.SourceGone)
@@ -184,6 +193,64 @@ func (s *ShardReport) writeMarkdown(m *mdWriter) {
 			m.f("| %s | %s | %d | %d | %d |\n", cell(c.Name), cell(c.Store), c.Objects, c.Versions, c.DeleteMarkers)
 		}
 	}
+}
+
+// maxRunsListed bounds the manifests a shard's Markdown section names;
+// report.json names them all.
+const maxRunsListed = 20
+
+// writeManifests links the shard to its manifests and records and says
+// how to list them and the objects they record.
+func (s *ShardReport) writeManifests(m *mdWriter) {
+	sm := s.Manifests
+	m.f("\n**Manifests.** %d objects under `%s` in %s: %d batch, %d re-copy and %d delta manifests, %d records",
+		sm.Objects, code(sm.Folder), cell(sm.Bucket), sm.Batches, sm.Recopies, sm.Deltas, len(sm.Records))
+	if sm.InFlight > 0 {
+		m.f(", %d records of activities in flight", sm.InFlight)
+	}
+	m.f(". Every object, with how its source read and its write were checked, its hashes and its outcome: `%s` (add `-o json` for JSON Lines). The manifest objects themselves: `%s`.\n",
+		code(sm.ListObjects), code(sm.ListKeys))
+	if len(sm.Runs)+len(sm.Records) == 0 {
+		return
+	}
+	m.f("\n| manifest | objects |\n|---|---|\n")
+	n := 0
+	for _, r := range sm.Runs {
+		if n == maxRunsListed {
+			break
+		}
+		n++
+		m.f("| %s %d | %s |\n", cell(r.Kind), r.Seq, keysText(sm.Folder, r.Keys))
+	}
+	for _, r := range sm.Records {
+		if n == maxRunsListed {
+			break
+		}
+		n++
+		keys := r.Parts
+		if r.Key != "" {
+			keys = append([]string{r.Key}, r.Parts...)
+		}
+		m.f("| %s | %s |\n", cell(r.Name), keysText(sm.Folder, keys))
+	}
+	if more := len(sm.Runs) + len(sm.Records) - n; more > 0 {
+		m.f("\n%d more; report.json names every manifest and record with its parts.\n", more)
+	}
+}
+
+// keysText names keys relative to folder: one or two, or the first and
+// last of more.
+func keysText(folder string, keys []string) string {
+	rel := func(k string) string { return "`" + code(strings.TrimPrefix(k, folder)) + "`" }
+	switch len(keys) {
+	case 0:
+		return "–"
+	case 1:
+		return rel(keys[0])
+	case 2:
+		return rel(keys[0]) + ", " + rel(keys[1])
+	}
+	return fmt.Sprintf("%s … %s (%d objects)", rel(keys[0]), rel(keys[len(keys)-1]), len(keys))
 }
 
 func writeActions(m *mdWriter, ts []Transition) {

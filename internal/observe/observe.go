@@ -47,18 +47,18 @@ type Event struct {
 	Migration string
 	Shard     string
 	Store     string // the store the event concerns
-	Op       string // store operation, for Retry/Throttled
-	Key      string
-	Bytes    int64
-	Outcome  string // for ObjectDone, Verified and ActivityDone
-	Class    string // a failed object's error class: retryable or permanent
-	Stage    string // where a Mismatch was found: "copy" or "verify"
-	Activity string // for ActivityDone
-	Method   string // how the object was verified
-	Status   int    // HTTP status, for Retry/Throttled
-	Attempt  int    // for Retry
-	Duration time.Duration
-	Err      error
+	Op        string // store operation, for Retry/Throttled
+	Key       string
+	Bytes     int64
+	Outcome   string // for ObjectDone, Verified and ActivityDone
+	Class     string // a failed object's error class: retryable or permanent
+	Stage     string // where a Mismatch was found: "copy" or "verify"
+	Activity  string // for ActivityDone
+	Method    string // how the object was verified
+	Status    int    // HTTP status, for Retry/Throttled
+	Attempt   int    // for Retry
+	Duration  time.Duration
+	Err       error
 }
 
 // Observer receives events. Implementations must be safe for concurrent use

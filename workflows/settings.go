@@ -43,7 +43,6 @@ func SettingsFromPlan(p *plan.Plan, startAt time.Time) ShardSettings {
 	if p.Delta.Threshold != nil {
 		threshold = *p.Delta.Threshold
 	}
-	ns := p.Destination.Namespace
 	return ShardSettings{
 		BatchSize:           p.EffectiveBatchSize(),
 		VerifyMode:          string(p.Verification.Mode),
@@ -59,8 +58,8 @@ func SettingsFromPlan(p *plan.Plan, startAt time.Time) ShardSettings {
 		BytesPerSecond:      float64(p.Limits.BytesPerSecond),
 		RequestsPerSecond:   p.Limits.RequestsPerSecond,
 		StartAt:             startAt.UTC(),
-		SourceLocation:      "s3://" + p.Sources.Primary.Bucket + "/",
-		DestinationLocation: "oci://" + ns + "/" + p.Destination.Bucket + "/",
+		SourceLocation:      p.Sources.Primary.Place().URL() + "/",
+		DestinationLocation: p.Destination.Place().URL() + "/",
 	}
 }
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -106,8 +105,8 @@ func writeJSON(w io.Writer, v any) error {
 // newPlanReport joins the plan's shards with the pre-flight's listing.
 func newPlanReport(p *plan.Plan, res activities.PreflightResult) planReport {
 	rep := planReport{MigrationID: p.ID, Fingerprint: p.Fingerprint(), DestinationRegion: res.DestinationRegion,
-		Source:      "s3://" + p.Sources.Primary.Bucket,
-		Destination: "oci://" + cmp.Or(p.Destination.Namespace, "<namespace>") + "/" + p.Destination.Bucket, Problems: res.Problems,
+		Source:      p.Sources.Primary.Place().String(),
+		Destination: p.Destination.Place().String(), Problems: res.Problems,
 		Rate: rateText(p.Limits)}
 	rep.Problems = make([]string, 0, len(res.Problems))
 	for _, pr := range res.Problems {

@@ -1,22 +1,6 @@
 package plan
 
-import (
-	"net/url"
-	"regexp"
-	"strings"
-	"sync"
-
-	"github.com/oracle/oci-go-sdk/v65/common"
-)
-
-// awsRegion matches AWS region names: "us-east-1", "ap-southeast-1",
-// "us-gov-west-1", "us-isob-east-1", "eusc-de-east-1".
-var awsRegion = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]{1,2}$`)
-
-// ValidAWSRegion reports whether name has the syntax of an AWS region.
-func ValidAWSRegion(name string) bool { return awsRegion.MatchString(name) }
-
-func canonicalAWSRegion(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+import "github.com/ocimove/ocimove/internal/ociregion"
 
 // CanonicalOCIRegion returns the OCI region identifier of name, which may
 // be an identifier ("us-ashburn-1") or a short code ("iad"), in any case,

@@ -65,12 +65,14 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 var _ store.Regioner = (*Store)(nil)
 
-// regionPattern matches AWS region names: "us-east-1", "ap-southeast-1",
-// "us-gov-west-1", "us-isob-east-1", "eusc-de-east-1".
-var regionPattern = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]{1,2}$`)
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// planRegion matches AWS region names as plans write them: "us-east-1",
+// "ap-southeast-1", "us-gov-west-1", "us-isob-east-1", "eusc-de-east-1".
+var planRegion = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]{1,2}$`)
 
 // ValidRegion reports whether name has the syntax of an AWS region.
-func ValidRegion(name string) bool { return regionPattern.MatchString(name) }
+func ValidRegion(name string) bool { return planRegion.MatchString(name) }
 
 // New returns a Store for cfg. It checks the configuration and resolves
 // credentials (bounded in time) but sends no request to S3.

@@ -11,6 +11,7 @@ import (
 	_ "github.com/ocimove/ocimove/internal/routing/webhook"
 
 	// Store kinds.
+	_ "github.com/ocimove/ocimove/internal/store/filestore"
 	_ "github.com/ocimove/ocimove/internal/store/ocistore"
 	_ "github.com/ocimove/ocimove/internal/store/s3store"
 )

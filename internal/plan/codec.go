@@ -28,12 +28,7 @@ func (p PrimarySource) MarshalJSON() ([]byte, error) {
 // kind's settings and its filters.
 func (p *PrimarySource) UnmarshalJSON(b []byte) error {
 	type own PrimarySource
-	k, rest, err := splitFlat(b, DefaultSourceKind, (*own)(p))
-	if err != nil {
-		return err
-	}
-	p.Settings, err = decodeStore(k, rest)
-	return err
+	return unmarshalFlat(b, DefaultSourceKind, (*own)(p), &p.Settings)
 }
 
 // MarshalJSON writes the destination's settings, then its own keys.
@@ -46,11 +41,17 @@ func (d Destination) MarshalJSON() ([]byte, error) {
 // DefaultDestinationKind), the kind's settings and its own keys.
 func (d *Destination) UnmarshalJSON(b []byte) error {
 	type own Destination
-	k, rest, err := splitFlat(b, DefaultDestinationKind, (*own)(d))
+	return unmarshalFlat(b, DefaultDestinationKind, (*own)(d), &d.Settings)
+}
+
+// unmarshalFlat decodes a location written flat: own's keys into own,
+// the rest into the settings of its kind (default def).
+func unmarshalFlat(b []byte, def string, own any, settings *store.Settings) error {
+	k, rest, err := splitFlat(b, def, own)
 	if err != nil {
 		return err
 	}
-	d.Settings, err = decodeStore(k, rest)
+	*settings, err = decodeStore(k, rest)
 	return err
 }
 
@@ -200,7 +201,7 @@ func splitFlat(b []byte, def string, own any) (string, []byte, error) {
 // decodeStore decodes raw into the settings of store kind k, strictly;
 // the settings of a kind this program does not link are kept as written.
 func decodeStore(k string, raw []byte) (store.Settings, error) {
-	b, ok := store.Lookup(k)
+	b, ok := store.Kinds.Lookup(k)
 	if !ok {
 		return &unknownStore{unknownKind{kind: k, raw: slices.Clone(raw)}}, nil
 	}
@@ -215,7 +216,7 @@ func decodeStore(k string, raw []byte) (store.Settings, error) {
 // strictly; the settings of a kind this program does not link are kept as
 // written.
 func decodeTarget(k string, raw []byte) (routing.Settings, error) {
-	b, ok := routing.Lookup(k)
+	b, ok := routing.Kinds.Lookup(k)
 	if !ok {
 		return &unknownTarget{unknownKind{kind: k, raw: slices.Clone(raw)}}, nil
 	}

@@ -115,7 +115,7 @@ func TestLocationProblemsAreLocated(t *testing.T) {
 			`x.yaml:5:53: sources.copies[0].regoin: unknown key (did you mean region? keys of sources.copies[0]: bucket, endpoint, kind, name, profile, region, role, usePathStyle)`},
 		"unknown store kind": {`sources:
   primary: {kind: gcs, bucket: acme-src}`, oldDestination,
-			`x.yaml:3:19: sources.primary.kind: unknown store kind "gcs" (use ` + store.KindChoices() + `)`},
+			`x.yaml:3:19: sources.primary.kind: unknown store kind "gcs" (use ` + store.Kinds.Choices() + `)`},
 		"nested copy of an unknown kind": {`sources:
   primary: {bucket: acme-src, region: us-east-1}
   copies:
@@ -162,7 +162,7 @@ func TestTargetKindSettings(t *testing.T) {
 	doc = strings.Replace(doc, "{kind: file, path: /tmp/routes.json, dsnRef: env:X}", "{kind: etcd}", 1)
 	_, err = Parse("x.yaml", []byte(doc))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `x.yaml:14:18: cutover.target.kind: unknown routing target "etcd" (use `+routing.KindChoices()+`)`)
+	assert.Contains(t, err.Error(), `x.yaml:14:18: cutover.target.kind: unknown routing target "etcd" (use `+routing.Kinds.Choices()+`)`)
 }
 
 // TestUnlinkedKindPassesThroughJSON: a plan naming a kind this program
@@ -245,7 +245,7 @@ func TestSettingsOfEveryKindAreInTheSchema(t *testing.T) {
 // copyKeys lists the keys a copy may have: its own, "kind", and each
 // linked store kind's.
 func copyKeys() string {
-	keys := append([]string{"kind", "name", "role"}, store.Kinds()...)
+	keys := append([]string{"kind", "name", "role"}, store.Kinds.Names()...)
 	slices.Sort(keys)
 	return strings.Join(keys, ", ")
 }

@@ -113,13 +113,13 @@ var locatedForms = map[reflect.Type]locatedForm{
 func (f locatedForm) settingsType(k string) (reflect.Type, bool) {
 	var s any
 	if f.routing {
-		b, ok := routing.Lookup(k)
+		b, ok := routing.Kinds.Lookup(k)
 		if !ok {
 			return nil, false
 		}
 		s = b.New()
 	} else {
-		b, ok := store.Lookup(k)
+		b, ok := store.Kinds.Lookup(k)
 		if !ok {
 			return nil, false
 		}
@@ -141,9 +141,9 @@ func (f locatedForm) unknown(k string) (msg, hint string) {
 
 func (f locatedForm) choices() string {
 	if f.routing {
-		return routing.KindChoices()
+		return routing.Kinds.Choices()
 	}
-	return store.KindChoices()
+	return store.Kinds.Choices()
 }
 
 // checkLocated checks a mapping that holds a kind's settings beside the
@@ -168,7 +168,7 @@ func checkLocated(n *node, t reflect.Type, f locatedForm, path string, rep repor
 	}
 	if kn == nil && f.nested {
 		var set []string
-		for _, sk := range store.Kinds() {
+		for _, sk := range store.Kinds.Names() {
 			st, _ := f.settingsType(sk)
 			fields[sk] = st
 			if n.get(sk) != nil {

@@ -32,11 +32,11 @@ func Schema() ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("plan: schema/plan.schema.json has no $defs")
 	}
-	storeKinds := store.Kinds()
+	storeKinds := store.Kinds.Names()
 	var storeCases, copyOne []any
 	nested := map[string]any{}
 	for _, k := range storeKinds {
-		b, _ := store.Lookup(k)
+		b, _ := store.Kinds.Lookup(k)
 		defs["store."+k] = typeSchema(reflect.TypeOf(b.New()), false)
 		ref := map[string]any{"$ref": "#/$defs/store." + k}
 		storeCases = append(storeCases, kindCase(k, ref))
@@ -55,10 +55,10 @@ func Schema() ([]byte, error) {
 		"then": byKind,
 		"else": map[string]any{"properties": nested, "oneOf": copyOne},
 	}
-	targetKinds := routing.Kinds()
+	targetKinds := routing.Kinds.Names()
 	var targetCases []any
 	for _, k := range targetKinds {
-		b, _ := routing.Lookup(k)
+		b, _ := routing.Kinds.Lookup(k)
 		defs["target."+k] = typeSchema(reflect.TypeOf(b.New()), false)
 		targetCases = append(targetCases, kindCase(k, map[string]any{"$ref": "#/$defs/target." + k}))
 	}

@@ -63,10 +63,10 @@ func (u *unknownTarget) Open(context.Context, routing.Env) (routing.Target, erro
 
 // unknownStoreKind describes a location of unknown kind k.
 func unknownStoreKind(k string) (msg, hint string) {
-	return fmt.Sprintf("unknown store kind %q", k), "use " + store.KindChoices()
+	return fmt.Sprintf("unknown store kind %q", k), "use " + store.Kinds.Choices()
 }
 
 // unknownTargetKind describes a routing target of unknown kind k.
 func unknownTargetKind(k string) (msg, hint string) {
-	return fmt.Sprintf("unknown routing target %q", k), "use " + routing.KindChoices()
+	return fmt.Sprintf("unknown routing target %q", k), "use " + routing.Kinds.Choices()
 }

@@ -134,7 +134,7 @@ func (p *Plan) checkCutover(ps *problems) {
 	if t := p.Cutover.Target.Settings; t != nil {
 		t.Validate(ps.at("cutover.target"))
 	} else {
-		ps.add("cutover.target.kind", "is required", "use "+routing.KindChoices())
+		ps.add("cutover.target.kind", "is required", "use "+routing.Kinds.Choices())
 	}
 	switch p.Cutover.Approval {
 	case ApprovalAuto, ApprovalManual:

@@ -53,24 +53,13 @@ func (c *fromAST) convert(an ast.Node) (*node, error) {
 	case *ast.CommentGroupNode:
 		return &node{kind: scalarNode, tag: "!!null", line: n.line, col: n.col}, nil
 	case *ast.MappingNode:
-		n.kind = mappingNode
-		for _, mv := range a.Values {
-			p, err := c.pair(mv)
-			if err != nil {
-				return nil, err
-			}
-			n.pairs = append(n.pairs, p)
-		}
-		if !a.IsFlowStyle && len(n.pairs) > 0 {
-			n.line, n.col = n.pairs[0].key.line, n.pairs[0].key.col // a block mapping is where its first key is
-		}
-	case *ast.MappingValueNode:
-		p, err := c.pair(a)
-		if err != nil {
+		if err := c.mapping(n, a.Values, !a.IsFlowStyle); err != nil {
 			return nil, err
 		}
-		n.kind, n.pairs = mappingNode, []pair{p}
-		n.line, n.col = p.key.line, p.key.col
+	case *ast.MappingValueNode: // a mapping of one key
+		if err := c.mapping(n, []*ast.MappingValueNode{a}, true); err != nil {
+			return nil, err
+		}
 	case *ast.MappingKeyNode:
 		return c.convert(a.Value)
 	case *ast.SequenceNode:
@@ -136,6 +125,23 @@ func (c *fromAST) convert(an ast.Node) (*node, error) {
 		n.kind, n.tag, n.value = scalarNode, "!!str", an.String()
 	}
 	return n, nil
+}
+
+// mapping makes n the mapping of values; a block mapping is where its
+// first key is.
+func (c *fromAST) mapping(n *node, values []*ast.MappingValueNode, block bool) error {
+	n.kind = mappingNode
+	for _, mv := range values {
+		p, err := c.pair(mv)
+		if err != nil {
+			return err
+		}
+		n.pairs = append(n.pairs, p)
+	}
+	if block && len(n.pairs) > 0 {
+		n.line, n.col = n.pairs[0].key.line, n.pairs[0].key.col
+	}
+	return nil
 }
 
 func (c *fromAST) pair(mv *ast.MappingValueNode) (pair, error) {

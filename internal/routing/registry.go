@@ -44,7 +44,10 @@ type Backend struct {
 	New func() Settings
 }
 
-var backends = kind.NewRegistry[Backend]("routing target kind", "kind")
+// Kinds holds the registered routing target kinds, by name (Lookup,
+// Names, Choices). "kind" is the plan's own key beside a target's
+// settings: no kind may be named so.
+var Kinds = kind.NewRegistry[Backend]("routing target kind", "kind")
 
 // Register makes a routing target kind known to plans and workers.
 // Backend packages call it from init; it panics if the kind is already
@@ -53,15 +56,5 @@ func Register(b Backend) {
 	if b.New == nil {
 		panic("routing: Register " + b.Kind + ": Backend.New is nil")
 	}
-	backends.Register(b.Kind, b)
+	Kinds.Register(b.Kind, b)
 }
-
-// Lookup returns the registered routing target kind k.
-func Lookup(k string) (Backend, bool) { return backends.Lookup(k) }
-
-// Kinds returns the registered routing target kinds, sorted.
-func Kinds() []string { return backends.Names() }
-
-// KindChoices lists the registered kinds for hints: "file, postgres or
-// webhook".
-func KindChoices() string { return backends.Choices() }

@@ -18,12 +18,12 @@ import (
 // shard's history offers it as routing.History.
 func TestTargetKindsAreRegistered(t *testing.T) {
 	for _, k := range []string{"file", "postgres", "webhook"} {
-		b, ok := routing.Lookup(k)
+		b, ok := routing.Kinds.Lookup(k)
 		require.True(t, ok, k)
 		assert.Equal(t, k, b.New().Kind())
 	}
 
-	b, _ := routing.Lookup("file")
+	b, _ := routing.Kinds.Lookup("file")
 	s := b.New()
 	require.NoError(t, json.Unmarshal([]byte(`{"path":"`+filepath.Join(t.TempDir(), "routes.json")+`"}`), s))
 	tg, err := s.Open(context.Background(), routing.Env{})

@@ -118,10 +118,11 @@ type Backend struct {
 	New func() Settings
 }
 
-// backends holds the registered store kinds. A plan's copy holds a kind's
-// settings under the kind's name beside "name" and "role", and every
-// location may name its kind with "kind": those names are reserved.
-var backends = kind.NewRegistry[Backend]("store kind", "kind", "name", "role")
+// Kinds holds the registered store kinds, by name (Lookup, Names,
+// Choices). A plan's copy holds a kind's settings under the kind's name
+// beside "name" and "role", and every location may name its kind with
+// "kind": those names are reserved.
+var Kinds = kind.NewRegistry[Backend]("store kind", "kind", "name", "role")
 
 // Register makes a store kind known to plans and workers. Backend packages
 // call it from init; it panics if the kind is already registered.
@@ -129,14 +130,5 @@ func Register(b Backend) {
 	if b.New == nil {
 		panic("store: Register " + b.Kind + ": Backend.New is nil")
 	}
-	backends.Register(b.Kind, b)
+	Kinds.Register(b.Kind, b)
 }
-
-// Lookup returns the registered store kind k.
-func Lookup(k string) (Backend, bool) { return backends.Lookup(k) }
-
-// Kinds returns the registered store kinds, sorted.
-func Kinds() []string { return backends.Names() }
-
-// KindChoices lists the registered store kinds for hints: "file, oci or s3".
-func KindChoices() string { return backends.Choices() }

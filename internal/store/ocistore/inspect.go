@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/oracle/oci-go-sdk/v65/common"
 	"github.com/oracle/oci-go-sdk/v65/objectstorage"
 
 	"github.com/ocimove/ocimove/internal/store"
@@ -18,75 +19,72 @@ var (
 	_ store.RetentionReporter   = (*Store)(nil)
 )
 
+// pages calls fetch for each page of a listing (op, of key), with the
+// request's retry policy and the page to ask for, until it returns no
+// next page.
+func (s *Store) pages(op, key string, fetch func(md common.RequestMetadata, page *string) (next *string, err error)) error {
+	var page *string
+	for {
+		next, err := fetch(s.requestMetadata(op, key), page)
+		if err != nil {
+			return s.mapError(op, key, err)
+		}
+		if next == nil || *next == "" {
+			return nil
+		}
+		page = next
+	}
+}
+
 // ReplicationRegions implements store.ReplicationReporter.
 func (s *Store) ReplicationRegions(ctx context.Context) ([]string, error) {
-	const op = "list-replication-policies"
 	var out []string
-	req := objectstorage.ListReplicationPoliciesRequest{NamespaceName: &s.namespace, BucketName: &s.bucket}
-	for {
-		req.RequestMetadata = s.requestMetadata(op, "")
-		resp, err := s.client.ListReplicationPolicies(ctx, req)
-		if err != nil {
-			return nil, s.mapError(op, "", err)
-		}
+	err := s.pages("list-replication-policies", "", func(md common.RequestMetadata, page *string) (*string, error) {
+		resp, err := s.client.ListReplicationPolicies(ctx, objectstorage.ListReplicationPoliciesRequest{
+			NamespaceName: &s.namespace, BucketName: &s.bucket, Page: page, RequestMetadata: md})
 		for _, p := range resp.Items {
 			if p.DestinationRegionName != nil {
 				out = append(out, *p.DestinationRegionName)
 			}
 		}
-		if resp.OpcNextPage == nil || *resp.OpcNextPage == "" {
-			return out, nil
-		}
-		req.Page = resp.OpcNextPage
-	}
+		return resp.OpcNextPage, err
+	})
+	return out, err
 }
 
 // RetentionRules implements store.RetentionReporter.
 func (s *Store) RetentionRules(ctx context.Context) ([]string, error) {
-	const op = "list-retention-rules"
 	var out []string
-	req := objectstorage.ListRetentionRulesRequest{NamespaceName: &s.namespace, BucketName: &s.bucket}
-	for {
-		req.RequestMetadata = s.requestMetadata(op, "")
-		resp, err := s.client.ListRetentionRules(ctx, req)
-		if err != nil {
-			return nil, s.mapError(op, "", err)
-		}
+	err := s.pages("list-retention-rules", "", func(md common.RequestMetadata, page *string) (*string, error) {
+		resp, err := s.client.ListRetentionRules(ctx, objectstorage.ListRetentionRulesRequest{
+			NamespaceName: &s.namespace, BucketName: &s.bucket, Page: page, RequestMetadata: md})
 		for _, r := range resp.Items {
+			if r.Duration == nil {
+				continue
+			}
 			name := "(unnamed)"
 			if r.DisplayName != nil {
 				name = *r.DisplayName
 			}
-			if r.Duration != nil {
-				out = append(out, name)
-			}
+			out = append(out, name)
 		}
-		if resp.OpcNextPage == nil || *resp.OpcNextPage == "" {
-			return out, nil
-		}
-		req.Page = resp.OpcNextPage
-	}
+		return resp.OpcNextPage, err
+	})
+	return out, err
 }
 
 // ListUploads implements store.UploadLister.
 func (s *Store) ListUploads(ctx context.Context, prefix string) ([]store.Upload, error) {
-	const op = "list-uploads"
 	var out []store.Upload
-	req := objectstorage.ListMultipartUploadsRequest{NamespaceName: &s.namespace, BucketName: &s.bucket}
-	for {
-		req.RequestMetadata = s.requestMetadata(op, prefix)
-		resp, err := s.client.ListMultipartUploads(ctx, req)
-		if err != nil {
-			return nil, s.mapError(op, prefix, err)
-		}
+	err := s.pages("list-uploads", prefix, func(md common.RequestMetadata, page *string) (*string, error) {
+		resp, err := s.client.ListMultipartUploads(ctx, objectstorage.ListMultipartUploadsRequest{
+			NamespaceName: &s.namespace, BucketName: &s.bucket, Page: page, RequestMetadata: md})
 		for _, u := range resp.Items {
 			if u.Object != nil && u.UploadId != nil && strings.HasPrefix(*u.Object, prefix) {
 				out = append(out, store.Upload{Key: *u.Object, UploadID: *u.UploadId})
 			}
 		}
-		if resp.OpcNextPage == nil || *resp.OpcNextPage == "" {
-			return out, nil
-		}
-		req.Page = resp.OpcNextPage
-	}
+		return resp.OpcNextPage, err
+	})
+	return out, err
 }

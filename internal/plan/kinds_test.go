@@ -251,3 +251,20 @@ func copyKeys() string {
 }
 
 func reflectTypeOf(v any) reflect.Type { return reflect.TypeOf(v).Elem() }
+
+// TestSchemaRefusalsNeverRepeatAReference: a secret reference the schema
+// refuses is named, its value (maybe an inline secret) not repeated.
+func TestSchemaRefusalsNeverRepeatAReference(t *testing.T) {
+	doc := []byte("cutover:\n  target: {kind: postgres, dsnRef: 'postgres://app:hunter2@db/routes'}\n")
+	root, err := parseNode("s.yaml", doc)
+	require.NoError(t, err)
+	js, err := yaml.YAMLToJSON(doc)
+	require.NoError(t, err)
+	fps := schemaProblems("s.yaml", js, newPosIndex(root))
+	found := false
+	for _, fp := range fps {
+		assert.NotContains(t, fp.String(), "hunter2")
+		found = found || fp.Field == "cutover.target.dsnRef"
+	}
+	assert.True(t, found, "%v", fps)
+}

@@ -216,6 +216,9 @@ func schemaProblems(name string, js []byte, idx *posIndex) []FileProblem {
 		}
 		field := instanceField(e.InstanceLocation)
 		msg := "does not match the plan's schema: " + e.ErrorKind.LocalizedString(pr)
+		if loc := e.InstanceLocation; len(loc) > 0 && strings.HasSuffix(loc[len(loc)-1], "Ref") {
+			msg = "does not match the plan's schema for a secret reference" // the value, maybe a secret, is not repeated
+		}
 		if seen[field+msg] {
 			return
 		}

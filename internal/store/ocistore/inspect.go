@@ -1,6 +1,7 @@
 package ocistore
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -19,18 +20,19 @@ var (
 	_ store.RetentionReporter   = (*Store)(nil)
 )
 
-// pages calls fetch for each page of a listing (op, of key), with the
-// request's retry policy and the page to ask for, until it returns no
-// next page.
-func (s *Store) pages(op, key string, fetch func(md common.RequestMetadata, page *string) (next *string, err error)) error {
+// collect returns the items of every page of a listing (op, of key):
+// list asks for one page, with the request's retry policy.
+func collect[T any](s *Store, op, key string, list func(md common.RequestMetadata, page *string) ([]T, *string, error)) ([]T, error) {
+	var out []T
 	var page *string
 	for {
-		next, err := fetch(s.requestMetadata(op, key), page)
+		items, next, err := list(s.requestMetadata(op, key), page)
 		if err != nil {
-			return s.mapError(op, key, err)
+			return nil, s.mapError(op, key, err)
 		}
+		out = append(out, items...)
 		if next == nil || *next == "" {
-			return nil
+			return out, nil
 		}
 		page = next
 	}
@@ -38,53 +40,49 @@ func (s *Store) pages(op, key string, fetch func(md common.RequestMetadata, page
 
 // ReplicationRegions implements store.ReplicationReporter.
 func (s *Store) ReplicationRegions(ctx context.Context) ([]string, error) {
-	var out []string
-	err := s.pages("list-replication-policies", "", func(md common.RequestMetadata, page *string) (*string, error) {
+	policies, err := collect(s, "list-replication-policies", "", func(md common.RequestMetadata, page *string) ([]objectstorage.ReplicationPolicySummary, *string, error) {
 		resp, err := s.client.ListReplicationPolicies(ctx, objectstorage.ListReplicationPoliciesRequest{
 			NamespaceName: &s.namespace, BucketName: &s.bucket, Page: page, RequestMetadata: md})
-		for _, p := range resp.Items {
-			if p.DestinationRegionName != nil {
-				out = append(out, *p.DestinationRegionName)
-			}
-		}
-		return resp.OpcNextPage, err
+		return resp.Items, resp.OpcNextPage, err
 	})
-	return out, err
+	var regions []string
+	for _, p := range policies {
+		if p.DestinationRegionName != nil {
+			regions = append(regions, *p.DestinationRegionName)
+		}
+	}
+	return regions, err
 }
 
-// RetentionRules implements store.RetentionReporter.
+// RetentionRules implements store.RetentionReporter: the names of the
+// rules with a duration (those that block deletes).
 func (s *Store) RetentionRules(ctx context.Context) ([]string, error) {
-	var out []string
-	err := s.pages("list-retention-rules", "", func(md common.RequestMetadata, page *string) (*string, error) {
+	rules, err := collect(s, "list-retention-rules", "", func(md common.RequestMetadata, page *string) ([]objectstorage.RetentionRuleSummary, *string, error) {
 		resp, err := s.client.ListRetentionRules(ctx, objectstorage.ListRetentionRulesRequest{
 			NamespaceName: &s.namespace, BucketName: &s.bucket, Page: page, RequestMetadata: md})
-		for _, r := range resp.Items {
-			if r.Duration == nil {
-				continue
-			}
-			name := "(unnamed)"
-			if r.DisplayName != nil {
-				name = *r.DisplayName
-			}
-			out = append(out, name)
-		}
-		return resp.OpcNextPage, err
+		return resp.Items, resp.OpcNextPage, err
 	})
-	return out, err
+	var names []string
+	for _, r := range rules {
+		if r.Duration != nil {
+			names = append(names, cmp.Or(deref(r.DisplayName), "(unnamed)"))
+		}
+	}
+	return names, err
 }
 
 // ListUploads implements store.UploadLister.
 func (s *Store) ListUploads(ctx context.Context, prefix string) ([]store.Upload, error) {
-	var out []store.Upload
-	err := s.pages("list-uploads", prefix, func(md common.RequestMetadata, page *string) (*string, error) {
+	uploads, err := collect(s, "list-uploads", prefix, func(md common.RequestMetadata, page *string) ([]objectstorage.MultipartUpload, *string, error) {
 		resp, err := s.client.ListMultipartUploads(ctx, objectstorage.ListMultipartUploadsRequest{
 			NamespaceName: &s.namespace, BucketName: &s.bucket, Page: page, RequestMetadata: md})
-		for _, u := range resp.Items {
-			if u.Object != nil && u.UploadId != nil && strings.HasPrefix(*u.Object, prefix) {
-				out = append(out, store.Upload{Key: *u.Object, UploadID: *u.UploadId})
-			}
-		}
-		return resp.OpcNextPage, err
+		return resp.Items, resp.OpcNextPage, err
 	})
+	var out []store.Upload
+	for _, u := range uploads {
+		if u.Object != nil && u.UploadId != nil && strings.HasPrefix(*u.Object, prefix) {
+			out = append(out, store.Upload{Key: *u.Object, UploadID: *u.UploadId})
+		}
+	}
 	return out, err
 }

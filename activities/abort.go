@@ -3,23 +3,26 @@ package activities
 import (
 	"context"
 	"fmt"
+
+	"github.com/ocimove/ocimove/internal/store"
 )
 
 // AbortUploads aborts the open multipart uploads under the shard prefix
-// at the destination (cancel). It needs the destination's Inspector to
-// list uploads; without one it aborts nothing and reports Supported=false,
-// and a lifecycle rule on the bucket must clean up instead.
+// at the destination (cancel). It needs a destination that can list its
+// uploads (store.UploadLister, which the OCI store is whatever its auth
+// method); without it it aborts nothing and reports Supported=false, and
+// a lifecycle rule on the bucket must clean up instead.
 func (a *Activities) AbortUploads(ctx context.Context, in ShardRef) (AbortUploadsResult, error) {
 	s, err := a.session(ctx, in)
 	if err != nil {
 		return AbortUploadsResult{}, err
 	}
-	insp := s.stores.DestinationInspector
-	if insp == nil {
-		logger(ctx).Warn("cannot list open uploads at the destination; none aborted", "shard", in.ShardID)
+	ul, ok := s.stores.Destination.(store.UploadLister)
+	if !ok {
+		logger(ctx).Warn("cannot list open uploads at the destination; none aborted", "shard", in.ShardID, "store", s.stores.Destination.String())
 		return AbortUploadsResult{}, nil
 	}
-	ups, err := insp.ListUploads(ctx, in.Prefix)
+	ups, err := ul.ListUploads(ctx, in.Prefix)
 	if err != nil {
 		return AbortUploadsResult{}, activityError(err)
 	}

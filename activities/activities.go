@@ -23,18 +23,12 @@ type Stores struct {
 	Manifest store.Store
 	// Copies are the replicas and backups purged with the primary.
 	Copies []NamedStore
-	// DestinationInspector reads the destination bucket's replication
-	// policies, retention rules and open uploads (optional; pre-flight and
-	// cancel skip those checks without it, and say so).
-	DestinationInspector Inspector
 }
 
 // NamedStore is a source copy with its plan name.
 type NamedStore struct {
 	Name  string
 	Store store.Store
-	// Inspector reads the copy's retention rules (OCI copies; optional).
-	Inspector Inspector
 }
 
 // StoreResolver opens a plan's stores. The worker's implementation

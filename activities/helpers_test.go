@@ -17,6 +17,7 @@ import (
 	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/routing/memroute"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
@@ -46,10 +47,10 @@ func newPlan(id, srcBucket, dstBucket string, allowed ...string) *plan.Plan {
 	}
 	p := &plan.Plan{
 		ID:          id,
-		Sources:     plan.Sources{Primary: plan.PrimarySource{S3Bucket: plan.S3Bucket{Bucket: srcBucket, Region: testenv.S3Region}}},
-		Destination: plan.Destination{OCIBucket: plan.OCIBucket{Region: testenv.OCIRegion, Bucket: dstBucket}},
+		Sources:     plan.Sources{Primary: plan.PrimarySource{Location: plan.At(&s3store.Settings{Bucket: srcBucket, Region: testenv.S3Region})}},
+		Destination: plan.Destination{Location: plan.At(&ocistore.Settings{Region: testenv.OCIRegion, Bucket: dstBucket})},
 		Shards:      plan.Shards{Prefixes: []string{shardPrefix}},
-		Cutover:     plan.Cutover{Target: plan.Target{Kind: plan.TargetFile, Path: "/tmp/routes.json"}},
+		Cutover:     plan.Cutover{Target: plan.Target{Settings: &fileroute.Settings{Path: "/tmp/routes.json"}}},
 		Residency:   plan.Residency{AllowedRegions: allowed},
 	}
 	p.Normalize()

@@ -14,32 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocimove/ocimove/activities"
-	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/store"
+	"github.com/ocimove/ocimove/internal/store/ocistore"
 	"github.com/ocimove/ocimove/internal/testenv"
 )
-
-// withInspector rebuilds the fixture's activities with the destination's
-// inspector, as the worker's PlanStores does.
-func (f *fixture) withInspector(t *testing.T) {
-	t.Helper()
-	insp, err := activities.NewOCIInspector(testenv.OCIConfig(f.env.OCIURL, f.env.OCICreds, f.dst.Bucket(), nil), f.dst.Namespace())
-	require.NoError(t, err)
-	eng, err := engine.New(engine.Config{PartSize: 1 << 20, PoolBytes: 16 << 20, Concurrency: 4})
-	require.NoError(t, err)
-	plans := activities.NewPlanCache(nil)
-	plans.Add(f.plan)
-	f.acts, err = activities.New(activities.Config{
-		Plans:   plans,
-		Stores:  activities.StaticStores{Source: f.src, Destination: f.dst, Manifest: f.dst, DestinationInspector: insp},
-		Routing: activities.StaticRouting{Route: f.routes},
-		Engine:  eng,
-	})
-	require.NoError(t, err)
-}
 
 func (f *fixture) preflight(t *testing.T) activities.PreflightResult {
 	t.Helper()
@@ -54,7 +35,6 @@ func (f *fixture) preflight(t *testing.T) activities.PreflightResult {
 
 func TestPreflight(t *testing.T) {
 	f := newFixture(t, func(p *planT) { p.Shards.Prefixes = []string{"s/", "t/"} })
-	f.withInspector(t)
 	f.seed(t, 3, 100)
 	put(t, f.src, "t/x", []byte("12345"))
 
@@ -91,8 +71,7 @@ func TestPreflight(t *testing.T) {
 
 func TestPreflightRefusesDisallowedRegion(t *testing.T) {
 	f := newFixture(t, func(p *planT) { p.Residency.AllowedRegions = []string{"eu-frankfurt-1"} })
-	f.withInspector(t)
-	f.plan.Destination.Region = "eu-frankfurt-1" // the label lies; the endpoint answers for us-ashburn-1
+	f.plan.Destination.Settings.(*ocistore.Settings).Region = "eu-frankfurt-1" // the label lies; the endpoint answers for us-ashburn-1
 	res := f.preflight(t)
 	joined := strings.Join(res.Problems, "\n")
 	assert.Contains(t, joined, "us-ashburn-1")
@@ -182,7 +161,6 @@ func TestPurgeDeletesAllVersionsAfterReverification(t *testing.T) {
 
 func TestAbortUploads(t *testing.T) {
 	f := newFixture(t)
-	f.withInspector(t)
 	ctx := context.Background()
 	_, err := f.dst.CreateMultipart(ctx, "s/big", store.PutOptions{})
 	require.NoError(t, err)
@@ -194,9 +172,7 @@ func TestAbortUploads(t *testing.T) {
 	require.NoError(t, v.Get(&res))
 	assert.True(t, res.Supported)
 	assert.EqualValues(t, 1, res.Aborted)
-	insp, err := activities.NewOCIInspector(testenv.OCIConfig(f.env.OCIURL, f.env.OCICreds, f.dst.Bucket(), nil), f.dst.Namespace())
-	require.NoError(t, err)
-	left, err := insp.ListUploads(ctx, "")
+	left, err := f.dst.ListUploads(ctx, "")
 	require.NoError(t, err)
 	require.Len(t, left, 1)
 	assert.Equal(t, "other/big", left[0].Key)
@@ -205,7 +181,7 @@ func TestAbortUploads(t *testing.T) {
 func TestRoutingThroughFileTarget(t *testing.T) {
 	f := newFixture(t)
 	path := t.TempDir() + "/routes.json"
-	f.plan.Cutover.Target = plan.Target{Kind: plan.TargetFile, Path: path}
+	f.plan.Cutover.Target = plan.Target{Settings: &fileroute.Settings{Path: path}}
 	rt := &activities.PlanRouting{}
 	target, err := rt.Target(context.Background(), f.plan)
 	require.NoError(t, err)

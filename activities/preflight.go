@@ -5,13 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/store"
-	"github.com/ocimove/ocimove/internal/store/s3store"
 )
 
 // Preflight checks a plan before any workflow starts, on a worker (which
@@ -57,18 +53,18 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 		problem("destination.manifestBucket: %v", err)
 		writable = false
 	}
-	if insp := s.stores.DestinationInspector; insp != nil {
-		regions, err := insp.ReplicationRegions(ctx)
+	if rr, ok := s.stores.Destination.(store.ReplicationReporter); ok {
+		regions, err := rr.ReplicationRegions(ctx)
 		if err != nil {
 			problem("destination: cannot read replication policies: %v", err)
 		}
 		for _, r := range regions {
 			if !p.AllowedRegion(r) {
-				problem("destination: bucket %s replicates to region %s, which is not in residency.allowedRegions; remove the replication policy", p.Destination.Bucket, r)
+				problem("destination: bucket %s replicates to region %s, which is not in residency.allowedRegions; remove the replication policy", p.Destination.Place().Bucket, r)
 			}
 		}
 	} else {
-		problem("destination: replication policies cannot be inspected with auth method %s; check them by hand", p.Destination.Auth.Method)
+		problem("destination: the replication of a %s destination cannot be inspected; check by hand that it replicates to no region outside residency.allowedRegions", p.Destination.Kind())
 	}
 	if writable {
 		probe := s.man.Root() + "_preflight-probe"
@@ -108,12 +104,12 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 }
 
 // checkPurgeBlockers reports retention rules and Object Lock that would
-// block the purge of a source copy.
+// block the purge of a source copy, for the copies whose store can tell.
 func (a *Activities) checkPurgeBlockers(ctx context.Context, s *session, problem func(string, ...any)) {
 	copies := append([]NamedStore{{Name: "primary", Store: s.stores.Source}}, s.stores.Copies...)
 	for _, c := range copies {
-		if c.Inspector != nil {
-			rules, err := c.Inspector.RetentionRules(ctx)
+		if rr, ok := c.Store.(store.RetentionReporter); ok {
+			rules, err := rr.RetentionRules(ctx)
 			if err != nil {
 				problem("source copy %s: cannot read retention rules: %v", c.Name, err)
 			}
@@ -121,23 +117,12 @@ func (a *Activities) checkPurgeBlockers(ctx context.Context, s *session, problem
 				problem("source copy %s: retention rule %q would block the purge; remove it or disable purge", c.Name, r)
 			}
 		}
-		if s3s, ok := c.Store.(*s3store.Store); ok {
-			if locked, err := objectLocked(ctx, s3s); err == nil && locked {
-				problem("source copy %s: bucket %s has Object Lock enabled, which would block the purge; disable purge or clear the retention", c.Name, s3s.Bucket())
+		if ol, ok := c.Store.(store.ObjectLocker); ok {
+			// An error (no lock configuration, or an endpoint without the
+			// call) reads as "not locked".
+			if locked, err := ol.ObjectLockEnabled(ctx); err == nil && locked {
+				problem("source copy %s: bucket %s has Object Lock enabled, which would block the purge; disable purge or clear the retention", c.Name, c.Store)
 			}
 		}
 	}
 }
-
-// objectLocked reports whether an S3 bucket has Object Lock enabled. A
-// bucket without a lock configuration (or an endpoint that does not
-// implement the call) reports an error, read as "not locked" by callers.
-func objectLocked(ctx context.Context, s *s3store.Store) (bool, error) {
-	out, err := s.Client().GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: ptr(s.Bucket())})
-	if err != nil {
-		return false, err
-	}
-	return out.ObjectLockConfiguration != nil && out.ObjectLockConfiguration.ObjectLockEnabled == types.ObjectLockEnabledEnabled, nil
-}
-
-func ptr[T any](v T) *T { return &v }

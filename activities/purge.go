@@ -2,18 +2,13 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/url"
 	"slices"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/store"
-	"github.com/ocimove/ocimove/internal/store/s3store"
 )
 
 // purgeParts names the parts of the purge record (purge-pNNNN.json).
@@ -151,7 +146,8 @@ func (p *purge) reverify(ctx context.Context) error {
 }
 
 // purgeCopy deletes everything under the prefix in one source copy: all
-// versions and delete markers of a versioned S3 bucket, else every listed
+// versions and delete markers of a bucket that keeps versions
+// (store.VersionPurger: versioned S3 buckets), else every listed
 // object; page by page, each page recorded as a part.
 func (p *purge) purgeCopy(ctx context.Context, c NamedStore) error {
 	if err := p.deleteCopy(ctx, c); err != nil {
@@ -161,9 +157,9 @@ func (p *purge) purgeCopy(ctx context.Context, c NamedStore) error {
 }
 
 // checkEmpty proves the purge of a copy: a fresh listing under the prefix
-// finds nothing (no object, and in a versioned S3 bucket no version or
-// delete marker), so that a listing that hid objects never passes for a
-// purge.
+// finds nothing, so that a listing that hid objects never passes for a
+// purge. (A store.VersionPurger proves its own: it ends on a listing of
+// versions that finds none.)
 func (p *purge) checkEmpty(ctx context.Context, c NamedStore) error {
 	page, err := c.Store.List(ctx, store.ListOptions{Prefix: p.in.Prefix, Limit: 1})
 	if err != nil {
@@ -172,27 +168,21 @@ func (p *purge) checkEmpty(ctx context.Context, c NamedStore) error {
 	if len(page.Objects) > 0 {
 		return fmt.Errorf("the purge of %s (%s) left %q under %s; it is not complete", c.Name, c.Store, page.Objects[0].Key, p.in.Prefix)
 	}
-	if s3s, ok := c.Store.(*s3store.Store); ok {
-		out, err := s3s.Client().ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: ptr(s3s.Bucket()), Prefix: ptr(p.in.Prefix), MaxKeys: aws.Int32(1)})
-		if err != nil {
-			return fmt.Errorf("check the purge of %s: list versions: %w", c.Name, err)
-		}
-		if len(out.Versions) > 0 || len(out.DeleteMarkers) > 0 {
-			return fmt.Errorf("the purge of %s (%s) left versions under %s; it is not complete", c.Name, c.Store, p.in.Prefix)
-		}
-	}
 	return nil
 }
 
 // deleteCopy deletes everything under the prefix in one source copy.
 func (p *purge) deleteCopy(ctx context.Context, c NamedStore) error {
-	if s3s, ok := c.Store.(*s3store.Store); ok {
-		versioned, err := isVersioned(ctx, s3s)
-		if err != nil {
+	if vp, ok := c.Store.(store.VersionPurger); ok {
+		err := vp.PurgeVersions(ctx, p.in.Prefix, func(vs []store.Version) error {
+			deleted := make([]manifest.DeletedObject, len(vs))
+			for i, v := range vs {
+				deleted[i] = manifest.DeletedObject{Key: v.Key, VersionID: v.VersionID, DeleteMarker: v.DeleteMarker}
+			}
+			return p.recordPart(ctx, c, deleted, "", "")
+		})
+		if !errors.Is(err, store.ErrUnversioned) {
 			return err
-		}
-		if versioned {
-			return p.purgeVersions(ctx, c, s3s)
 		}
 	}
 	st := p.t.state()
@@ -220,66 +210,6 @@ func (p *purge) deleteCopy(ctx context.Context, c NamedStore) error {
 		}
 		if !ok {
 			return nil
-		}
-	}
-}
-
-// purgeVersions deletes every version and delete marker under the prefix,
-// a listing page at a time. Each page lists what is left, from the start
-// of the prefix: what went before is deleted.
-func (p *purge) purgeVersions(ctx context.Context, c NamedStore, s *s3store.Store) error {
-	for empty := 0; ; {
-		// Keys come URL-encoded, so that keys XML cannot carry list too.
-		out, err := s.Client().ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: ptr(s.Bucket()), Prefix: ptr(p.in.Prefix),
-			EncodingType: types.EncodingTypeUrl})
-		if err != nil {
-			return fmt.Errorf("list versions of %s under %s: %w", s, p.in.Prefix, err)
-		}
-		key := func(k *string) (string, error) {
-			if out.EncodingType != types.EncodingTypeUrl {
-				return deref(k), nil
-			}
-			d, err := url.QueryUnescape(deref(k))
-			if err != nil {
-				return "", fmt.Errorf("list versions of %s: key %q is not URL-encoded: %w", s, deref(k), err)
-			}
-			return d, nil
-		}
-		var page []manifest.DeletedObject
-		for _, v := range out.Versions {
-			k, err := key(v.Key)
-			if err != nil {
-				return err
-			}
-			page = append(page, manifest.DeletedObject{Key: k, VersionID: deref(v.VersionId)})
-		}
-		for _, m := range out.DeleteMarkers {
-			k, err := key(m.Key)
-			if err != nil {
-				return err
-			}
-			page = append(page, manifest.DeletedObject{Key: k, VersionID: deref(m.VersionId), DeleteMarker: true})
-		}
-		if len(page) == 0 {
-			if out.IsTruncated == nil || !*out.IsTruncated {
-				return nil
-			}
-			if empty++; empty >= store.MaxEmptyPages { // an empty page with more to come, again and again
-				return fmt.Errorf("%w: %s, versions under %q", store.ErrListingStalled, s, p.in.Prefix)
-			}
-			continue
-		}
-		empty = 0
-		for i, d := range page {
-			if _, err := s.Client().DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: ptr(s.Bucket()), Key: ptr(d.Key), VersionId: ptr(d.VersionID)}); err != nil {
-				if i > 0 {
-					_ = p.recordPart(ctx, c, page[:i], "", "") // what went is on record before failing
-				}
-				return fmt.Errorf("delete %q version %s: %w", d.Key, d.VersionID, err)
-			}
-		}
-		if err := p.recordPart(ctx, c, page, "", ""); err != nil {
-			return err
 		}
 	}
 }
@@ -334,19 +264,4 @@ func (p *purge) record(ctx context.Context) (PurgeResult, error) {
 		return PurgeResult{}, err
 	}
 	return res, nil
-}
-
-func isVersioned(ctx context.Context, s *s3store.Store) (bool, error) {
-	out, err := s.Client().GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: ptr(s.Bucket())})
-	if err != nil {
-		return false, fmt.Errorf("get versioning of %s: %w", s, err)
-	}
-	return out.Status != "", nil // Enabled or Suspended: versions may exist
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }

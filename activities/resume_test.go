@@ -21,7 +21,6 @@ import (
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
-	"github.com/ocimove/ocimove/internal/testenv"
 )
 
 // configure rebuilds the fixture's activities with cfg changed by edit.
@@ -93,11 +92,9 @@ func (f *fixture) guard(keys ...string) {
 // fired counts the faults fired so far at both endpoints.
 func (f *fixture) fired() int { return f.env.OCI.Faults().Fired("") + f.env.S3.Faults().Fired("") }
 
-func (f *fixture) openUploads(t *testing.T) []activities.Upload {
+func (f *fixture) openUploads(t *testing.T) []store.Upload {
 	t.Helper()
-	insp, err := activities.NewOCIInspector(testenv.OCIConfig(f.env.OCIURL, f.env.OCICreds, f.dst.Bucket(), nil), f.dst.Namespace())
-	require.NoError(t, err)
-	ups, err := insp.ListUploads(context.Background(), "")
+	ups, err := f.dst.ListUploads(context.Background(), "")
 	require.NoError(t, err)
 	return ups
 }

@@ -79,8 +79,8 @@ func TestTwoMigrationsKeepTheirOwnLimits(t *testing.T) {
 	plans := []*plan.Plan{a, b, wide}
 	resolver := storesByPlan{}
 	for _, p := range plans {
-		src := env.S3Store(t, p.Sources.Primary.Bucket, nil)
-		dst := env.OCIStore(t, p.Destination.Bucket, nil)
+		src := env.S3Store(t, p.Sources.Primary.Place().Bucket, nil)
+		dst := env.OCIStore(t, p.Destination.Place().Bucket, nil)
 		resolver[p.ID] = activities.Stores{Source: src, Destination: dst, Manifest: dst}
 		for i := range 24 {
 			put(t, src, fmt.Sprintf("%sk%02d", shardPrefix, i), randomBytes(t, 1000))
@@ -120,9 +120,9 @@ func TestTwoMigrationsKeepTheirOwnLimits(t *testing.T) {
 	}
 	wg.Wait()
 	seen.mu.Lock()
-	assert.Equal(t, 2, seen.max[a.Destination.Bucket], "migration a holds to its 2 objects in flight")
-	assert.Equal(t, 6, seen.max[b.Destination.Bucket], "migration b to its 6")
-	assert.Equal(t, 8, seen.max[wide.Destination.Bucket], "a plan asking for more than the worker allows gets the worker's 8")
+	assert.Equal(t, 2, seen.max[a.Destination.Place().Bucket], "migration a holds to its 2 objects in flight")
+	assert.Equal(t, 6, seen.max[b.Destination.Place().Bucket], "migration b to its 6")
+	assert.Equal(t, 8, seen.max[wide.Destination.Place().Bucket], "a plan asking for more than the worker allows gets the worker's 8")
 	seen.mu.Unlock()
 
 	la, ok := activities.LimitsOf(acts, a.ID, "")
@@ -163,8 +163,8 @@ func TestClosedMigrationsAreForgotten(t *testing.T) {
 	live := newPlan("mig-live", env.Bucket("src-l"), env.Bucket("dst-l"))
 	resolver := storesByPlan{}
 	for _, p := range []*plan.Plan{done, live} {
-		src := env.S3Store(t, p.Sources.Primary.Bucket, nil)
-		dst := env.OCIStore(t, p.Destination.Bucket, nil)
+		src := env.S3Store(t, p.Sources.Primary.Place().Bucket, nil)
+		dst := env.OCIStore(t, p.Destination.Place().Bucket, nil)
 		resolver[p.ID] = activities.Stores{Source: src, Destination: dst, Manifest: dst}
 		put(t, src, shardPrefix+"k", randomBytes(t, 100))
 	}

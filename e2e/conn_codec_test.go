@@ -29,6 +29,7 @@ import (
 	"github.com/ocimove/ocimove/internal/codec"
 	"github.com/ocimove/ocimove/internal/devserver"
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
@@ -59,7 +60,7 @@ func TestCodecKeepsHistoryCiphertext(t *testing.T) {
 	clitest.Seed(t, src, prefixes, 15)
 	const id = "conn-codec"
 	planPath, p := clitest.WritePlan(t, env, dir, id, "codec-src", "codec-dst", prefixes)
-	secrets := []string{"codec-src", "codec-dst", p.Cutover.Target.Path, "user-0000/profile.json"}
+	secrets := []string{"codec-src", "codec-dst", p.Cutover.Target.Settings.(*fileroute.Settings).Path, "user-0000/profile.json"}
 	for _, pre := range prefixes {
 		for i := 0; i < 15; i++ {
 			secrets = append(secrets, pre+"user-00"+twoDigits(i)+"/profile.json")

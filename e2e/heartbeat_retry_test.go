@@ -77,7 +77,7 @@ func TestHeartbeatRetryResumesAfterWatermark(t *testing.T) {
 	assert.Equal(t, fired, r.env.OCI.Faults().Fired("")+r.env.S3.Faults().Fired(""), "the retry touched an object the first attempt finished")
 	assert.Less(t, r.env.OCIBytesIn.Load()-bytesBefore, ocistore.MinPartSize, "the retry sent a part of the multipart object again")
 	assert.EqualValues(t, 510, res.New)
-	ups, err := r.insp.ListUploads(ctx, "")
+	ups, err := r.dst.ListUploads(ctx, "")
 	require.NoError(t, err)
 	assert.Empty(t, ups, "no multipart upload is left open")
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/faults"
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
 	"github.com/ocimove/ocimove/internal/store/s3store"
@@ -61,7 +62,6 @@ type hbRig struct {
 	dst   *ocistore.Store
 	plan  *plan.Plan
 	acts  *activities.Activities
-	insp  *activities.OCIInspector
 }
 
 func newHBRig(t *testing.T, prefixes []string, edit func(*plan.Plan)) *hbRig {
@@ -72,18 +72,15 @@ func newHBRig(t *testing.T, prefixes []string, edit func(*plan.Plan)) *hbRig {
 	r.src = env.S3Store(t, env.Bucket("hb-src"), nil)
 	r.dst = env.OCIStore(t, env.Bucket("hb-dst"), nil)
 	r.plan = localPlan(env, "hb-"+env.Bucket("m"), r.src.Bucket(), r.dst.Bucket(), prefixes)
-	r.plan.Cutover.Target = plan.Target{Kind: plan.TargetFile, Path: t.TempDir() + "/routes.json"}
+	r.plan.Cutover.Target = plan.Target{Settings: &fileroute.Settings{Path: t.TempDir() + "/routes.json"}}
 	if edit != nil {
 		edit(r.plan)
 	}
 	r.plan.Normalize()
-	var err error
-	r.insp, err = activities.NewOCIInspector(testenv.OCIConfig(env.OCIURL, env.OCICreds, r.dst.Bucket(), nil), r.dst.Namespace())
-	require.NoError(t, err)
 	w, err := wire.NewWorker(wire.Config{Client: c, TaskQueue: r.queue, Plans: []*plan.Plan{r.plan},
 		Engine: engine.Config{PartSize: ocistore.MinPartSize, PoolBytes: 64 << 20, Concurrency: 8,
 			Attempts: 2, RetryBackoff: 10 * time.Millisecond},
-		Stores: activities.StaticStores{Source: r.src, Destination: r.dst, Manifest: r.dst, DestinationInspector: r.insp}})
+		Stores: activities.StaticStores{Source: r.src, Destination: r.dst, Manifest: r.dst}})
 	require.NoError(t, err)
 	r.acts = w.Activities
 	w.RegisterWorkflowWithOptions(runOnce, workflow.RegisterOptions{Name: runOnceName})

@@ -116,14 +116,14 @@ func newRaceFixture(t *testing.T, id string, gates ...*gate) *raceFixture {
 	f.dst = env.OCIStore(t, dstBucket, nil)
 	seedShards(t, f.src, []string{"users/0r/"}, 20, nil)
 	p := localPlan(env, id, srcBucket, dstBucket, []string{"users/0r/"})
-	p.Cutover.Target = plan.Target{Kind: plan.TargetFile, Path: filepath.Join(dir, "routes.json")}
+	p.Cutover.Target = plan.Target{Settings: &fileroute.Settings{Path: filepath.Join(dir, "routes.json")}}
 	p.Freeze = plan.Freeze{Drain: plan.DrainWait, DrainWait: plan.Duration(time.Second), MaxDuration: plan.Duration(6 * time.Second)}
 	p, _ = writePlan(t, p, dir)
 	f.p = p
 	shards, err := p.ShardList()
 	require.NoError(t, err)
 	f.shard = shards[0]
-	f.routes, err = fileroute.New(p.Cutover.Target.Path)
+	f.routes, err = fileroute.New(p.Cutover.Target.Settings.(*fileroute.Settings).Path)
 	require.NoError(t, err)
 
 	t.Setenv("AWS_ACCESS_KEY_ID", testenv.S3AccessKey)

@@ -35,7 +35,7 @@ func TestMigrationCompletesWithPurge(t *testing.T) {
 
 	p := localPlan(env, "e2e-life", "life-src", "life-dst", prefixes)
 	routes := filepath.Join(dir, "routes.json")
-	p.Cutover.Target = plan.Target{Kind: plan.TargetFile, Path: routes}
+	p.Cutover.Target = plan.Target{Settings: &fileroute.Settings{Path: routes}}
 	p.Soak = plan.Soak{Retention: plan.Duration(2 * time.Second)}
 	p.Purge = plan.Purge{Enabled: true}
 	p.Verification.Mode = plan.VerifyFull

@@ -20,6 +20,7 @@ import (
 	"github.com/ocimove/ocimove/internal/cli/clitest"
 	"github.com/ocimove/ocimove/internal/faults"
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
@@ -57,14 +58,14 @@ func TestWorkerServesMetricsHealthAndReadiness(t *testing.T) {
 	src := env.S3Store(t, "metrics-src", nil)
 	env.OCIStore(t, "metrics-dst", nil)
 	prefixes := []string{"users/0m/", "users/0n/"}
-	seedShards(t, src, prefixes, 150, nil)
+	seedShards(t, src, prefixes, 60, nil)
 	p := localPlan(env, "e2e-metrics", "metrics-src", "metrics-dst", prefixes)
-	p.Cutover.Target = plan.Target{Kind: plan.TargetFile, Path: filepath.Join(dir, "routes.json")}
+	p.Cutover.Target = plan.Target{Settings: &fileroute.Settings{Path: filepath.Join(dir, "routes.json")}}
 	p.Limits.BytesPerSecond = 64 << 20
 	p, _ = writePlan(t, p, dir)
 	planJSON, err := p.CanonicalJSON()
 	require.NoError(t, err)
-	env.S3.Faults().Set(faults.Rule{Op: "get", Status: 503, Rate: 0.2})
+	env.S3.Faults().Set(faults.Rule{Op: "get", Status: 503, Rate: 0.1})
 
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	worker := buildBinary(t, "cmd/worker")

@@ -23,6 +23,8 @@ import (
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing/pgroute"
 	"github.com/ocimove/ocimove/internal/store"
+	"github.com/ocimove/ocimove/internal/store/ocistore"
+	"github.com/ocimove/ocimove/internal/store/s3store"
 	"github.com/ocimove/ocimove/internal/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
@@ -111,10 +113,10 @@ func writePlan(t *testing.T, p *plan.Plan, dir string) (*plan.Plan, string) {
 func localPlan(env *testenv.Env, id, srcBucket, dstBucket string, prefixes []string) *plan.Plan {
 	p := plan.Example()
 	p.ID, p.Name = id, "end-to-end test "+id
-	p.Sources.Primary = plan.PrimarySource{S3Bucket: plan.S3Bucket{Bucket: srcBucket, Region: testenv.S3Region, Endpoint: env.S3URL, UsePathStyle: true}}
+	p.Sources.Primary = plan.PrimarySource{Location: plan.At(&s3store.Settings{Bucket: srcBucket, Region: testenv.S3Region, Endpoint: env.S3URL, UsePathStyle: true})}
 	p.Sources.Copies = nil
-	p.Destination.OCIBucket = plan.OCIBucket{Namespace: env.OCI.Namespace(), Region: testenv.OCIRegion, Bucket: dstBucket, Endpoint: env.OCIURL,
-		Auth: plan.OCIAuth{Method: plan.AuthConfigFile, ConfigFile: env.OCICreds.ConfigPath, Profile: env.OCICreds.Profile}}
+	p.Destination.Location = plan.At(&ocistore.Settings{Namespace: env.OCI.Namespace(), Region: testenv.OCIRegion, Bucket: dstBucket, Endpoint: env.OCIURL,
+		Auth: ocistore.Auth{Method: ocistore.AuthConfigFile, ConfigFile: env.OCICreds.ConfigPath, Profile: env.OCICreds.Profile}})
 	p.Shards = plan.Shards{Prefixes: prefixes}
 	batch, window, threshold := e2eBatchSize, len(prefixes), 0
 	p.BatchSize, p.Window = &batch, &window
@@ -156,7 +158,7 @@ func TestMigrationSurvivesWorkerKill(t *testing.T) {
 
 	table := fmt.Sprintf("e2e_routes_%d", time.Now().UnixNano())
 	p := localPlan(env, "e2e-kill", "e2e-src", "e2e-dst", prefixes)
-	p.Cutover.Target = plan.Target{Kind: plan.TargetPostgres, DSNRef: "env:OCIMOVE_ROUTING_DSN", Table: table}
+	p.Cutover.Target = plan.Target{Settings: &pgroute.Settings{DSNRef: "env:OCIMOVE_ROUTING_DSN", Table: table}}
 	p, _ = writePlan(t, p, dir)
 	planJSON, err := p.CanonicalJSON()
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/testenv"
 	"github.com/ocimove/ocimove/workflows"
@@ -67,7 +68,7 @@ func TestScaleSmoke1000Shards(t *testing.T) {
 	window := 200
 	p.Window = &window
 	p.Freeze = plan.Freeze{Drain: plan.DrainWait, DrainWait: plan.Duration(100 * time.Millisecond), MaxDuration: plan.Duration(10 * time.Minute)}
-	p.Cutover.Target = plan.Target{Kind: plan.TargetFile, Path: filepath.Join(dir, "routes.json")}
+	p.Cutover.Target = plan.Target{Settings: &fileroute.Settings{Path: filepath.Join(dir, "routes.json")}}
 	p, _ = writePlan(t, p, dir)
 	startWorker(t, tc, "ocimove-scale", p)
 	start := time.Now()

@@ -27,6 +27,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/cli/clitest"
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/routing/webhook"
 	"github.com/ocimove/ocimove/internal/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
@@ -53,7 +54,7 @@ func (l *logBuffer) String() string {
 // webhook, its URL and HMAC key given by reference to the environment.
 func webhookPlan(env *testenv.Env, id, src, dst string, prefixes []string, urlVar, keyVar string) *plan.Plan {
 	p := localPlan(env, id, src, dst, prefixes)
-	p.Cutover.Target = plan.Target{Kind: plan.TargetWebhook, URLRef: plan.SecretRef("env:" + urlVar), SecretRef: plan.SecretRef("env:" + keyVar)}
+	p.Cutover.Target = plan.Target{Settings: &webhook.Settings{URLRef: plan.SecretRef("env:" + urlVar), SecretRef: plan.SecretRef("env:" + keyVar)}}
 	return p
 }
 

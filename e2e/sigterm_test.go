@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
@@ -36,7 +37,7 @@ func TestWorkerStopsGracefullyOnSIGTERM(t *testing.T) {
 	p := localPlan(env, "e2e-term", "term-src", "term-dst", prefixes)
 	batch := 50
 	p.BatchSize = &batch
-	p.Cutover.Target = plan.Target{Kind: plan.TargetFile, Path: filepath.Join(dir, "routes.json")}
+	p.Cutover.Target = plan.Target{Settings: &fileroute.Settings{Path: filepath.Join(dir, "routes.json")}}
 	p, _ = writePlan(t, p, dir)
 	planJSON, err := p.CanonicalJSON()
 	require.NoError(t, err)

@@ -48,7 +48,6 @@ func SettingsFromPlan(p *plan.Plan, startAt time.Time) ShardSettings {
 	if p.Delta.Threshold != nil {
 		threshold = *p.Delta.Threshold
 	}
-	ns := p.Destination.Namespace
 	return ShardSettings{
 		BatchSize:           p.EffectiveBatchSize(),
 		VerifyMode:          string(p.Verification.Mode),
@@ -65,8 +64,8 @@ func SettingsFromPlan(p *plan.Plan, startAt time.Time) ShardSettings {
 		RequestsPerSecond:   p.Limits.RequestsPerSecond,
 		Concurrency:         p.Limits.Concurrency,
 		StartAt:             startAt.UTC(),
-		SourceLocation:      "s3://" + p.Sources.Primary.Bucket + "/",
-		DestinationLocation: "oci://" + ns + "/" + p.Destination.Bucket + "/",
+		SourceLocation:      p.Sources.Primary.Place().URL() + "/",
+		DestinationLocation: p.Destination.Place().URL() + "/",
 	}
 }
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -84,8 +83,8 @@ rates. It exits 1 when pre-flight finds problems, each naming what to fix.`,
 // newPlanReport joins the plan's shards with the pre-flight's listing.
 func newPlanReport(p *plan.Plan, res activities.PreflightResult) planReport {
 	rep := planReport{MigrationID: p.ID, Fingerprint: p.Fingerprint(), DestinationRegion: res.DestinationRegion,
-		Source:      "s3://" + p.Sources.Primary.Bucket,
-		Destination: "oci://" + cmp.Or(p.Destination.Namespace, "<namespace>") + "/" + p.Destination.Bucket, Problems: res.Problems,
+		Source:      p.Sources.Primary.Place().String(),
+		Destination: p.Destination.Place().String(), Problems: res.Problems,
 		Rate: rateText(p.Limits)}
 	rep.Problems = make([]string, 0, len(res.Problems))
 	for _, pr := range res.Problems {

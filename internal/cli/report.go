@@ -19,7 +19,8 @@ import (
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/progress"
 	"github.com/ocimove/ocimove/internal/report"
-	"github.com/ocimove/ocimove/internal/routing/fileroute"
+	"github.com/ocimove/ocimove/internal/routing"
+	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
 	"github.com/ocimove/ocimove/workflows"
 )
@@ -289,13 +290,14 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 
 // manifestStore opens the migration's manifest store with the operator's
 // credentials, explaining a failure.
-func (a *app) manifestStore(ctx context.Context, p *plan.Plan, f reportFlags, id string) (*ocistore.Store, string, error) {
+func (a *app) manifestStore(ctx context.Context, p *plan.Plan, f reportFlags, id string) (store.Store, string, error) {
 	ms, bucket, err := openManifestStore(ctx, p, f)
 	if err != nil {
+		cf, prof := ociAuthNames(p)
 		return nil, bucket, failedf("cannot open the manifest store %s (%s) to read migration %s's manifests: %v\n"+
 			"report reads the manifests with your own OCI credentials (read objects on that bucket is enough): "+
 			"set --oci-config-file and --oci-profile (the plan names config file %q, profile %q), or --oci-auth instance_principal",
-			bucketURL(p, bucket), p.Destination.Region, id, err, p.Destination.Auth.ConfigFile, p.Destination.Auth.Profile)
+			bucketURL(p, bucket), p.Destination.Place().Region, id, err, cf, prof)
 	}
 	return ms, bucket, nil
 }
@@ -318,21 +320,25 @@ func (a *app) migrationPlan(ctx context.Context, c client.Client, m *migrationIn
 	return p, nil
 }
 
-// addRoutes adds the routing file's history of each shard when the plan's
-// cutover target is a file this machine can read (the demo's, a shared
-// volume); otherwise the report derives the routing changes from the
-// shards' transitions.
+// addRoutes adds each shard's routing history when the plan's cutover
+// target keeps one (routing.History) and opens from this machine, read
+// only, with its references resolved here (a routing file the machine
+// can read, a shard map whose DSN it has); otherwise the report derives
+// the routing changes from the shards' transitions.
 func (a *app) addRoutes(ctx context.Context, p *plan.Plan, shards []report.ShardInfo) {
 	tc := p.Cutover.Target
-	if tc.Kind != plan.TargetFile || tc.Path == "" {
+	if tc.Settings == nil {
 		return
 	}
-	if _, err := os.Stat(tc.Path); err != nil {
-		return
-	}
-	routes, err := fileroute.New(tc.Path)
+	target, err := tc.Settings.Open(ctx, routing.Env{Lookup: os.LookupEnv, ReadOnly: true})
 	if err != nil {
-		fmt.Fprintf(a.errOut, "starter: routing file %s: %v; routing changes come from the shards' transitions\n", tc.Path, err)
+		return
+	}
+	if c, ok := target.(interface{ Close() }); ok {
+		defer c.Close()
+	}
+	routes, ok := target.(routing.History)
+	if !ok {
 		return
 	}
 	for i := range shards {
@@ -346,48 +352,55 @@ func (a *app) addRoutes(ctx context.Context, p *plan.Plan, shards []report.Shard
 }
 
 // openManifestStore opens the plan's manifest store read-only in effect
-// (report only lists and gets), with the plan's auth references resolved
-// on this machine, or the operator's overrides. It returns the bucket's
-// name for messages.
-func openManifestStore(ctx context.Context, p *plan.Plan, f reportFlags) (*ocistore.Store, string, error) {
+// (report only lists and gets), through its kind's settings with the
+// plan's references resolved on this machine; the --oci-* flags override
+// an OCI store's auth. It returns the bucket's name for messages.
+func openManifestStore(ctx context.Context, p *plan.Plan, f reportFlags) (store.Store, string, error) {
 	d := p.Destination
-	bucket := d.Bucket
-	if d.ManifestBucket != "" {
-		bucket = d.ManifestBucket
+	settings := d.Settings
+	if settings == nil {
+		return nil, "", fmt.Errorf("the plan names no destination")
 	}
-	cfg := ocistore.Config{Namespace: d.Namespace, Bucket: bucket, Region: d.Region, Endpoint: d.Endpoint,
-		Auth: string(d.Auth.Method), ConfigFile: d.Auth.ConfigFile, Profile: d.Auth.Profile}
-	if ref := d.Auth.PassphraseRef; !ref.IsZero() {
-		scheme, name, err := ref.Parse()
-		if err != nil {
-			return nil, bucket, fmt.Errorf("destination.auth.passphraseRef: %w", err)
+	if mb := d.ManifestBucket; mb != "" && mb != d.Place().Bucket {
+		rb, ok := settings.(store.Rebucketer)
+		if !ok {
+			return nil, mb, fmt.Errorf("destination.manifestBucket: a %s destination has no other bucket", d.Kind())
 		}
-		if scheme != plan.SchemeEnv {
-			return nil, bucket, fmt.Errorf("destination.auth.passphraseRef: only env: references are supported for OCI key passphrases")
+		settings = rb.InBucket(mb)
+	}
+	bucket := settings.Place().Bucket
+	if o, ok := settings.(*ocistore.Settings); ok {
+		c := *o
+		if f.ociAuth != "" {
+			c.Auth.Method = f.ociAuth
 		}
-		cfg.PassphraseEnv = name
+		if f.ociConfigFile != "" {
+			c.Auth.ConfigFile = f.ociConfigFile
+		}
+		if f.ociProfile != "" {
+			c.Auth.Profile = f.ociProfile
+		}
+		settings = &c
 	}
-	if f.ociAuth != "" {
-		cfg.Auth = f.ociAuth
-	}
-	if f.ociConfigFile != "" {
-		cfg.ConfigFile = f.ociConfigFile
-	}
-	if f.ociProfile != "" {
-		cfg.Profile = f.ociProfile
-	}
-	st, err := ocistore.New(ctx, cfg)
+	st, err := settings.Open(ctx, store.Env{Lookup: os.LookupEnv})
 	return st, bucket, err
 }
 
-// bucketURL names a bucket of the plan's destination namespace for
-// messages ("oci://namespace/bucket").
-func bucketURL(p *plan.Plan, bucket string) string {
-	ns := p.Destination.Namespace
-	if ns == "" {
-		ns = "<namespace>"
+// ociAuthNames returns the config file and profile of an OCI
+// destination's auth, for hints ("" for other kinds).
+func ociAuthNames(p *plan.Plan) (configFile, profile string) {
+	if o, ok := p.Destination.Settings.(*ocistore.Settings); ok {
+		return o.Auth.ConfigFile, o.Auth.Profile
 	}
-	return "oci://" + ns + "/" + bucket
+	return "", ""
+}
+
+// bucketURL names a bucket of the plan's destination for messages
+// ("oci://namespace/bucket").
+func bucketURL(p *plan.Plan, bucket string) string {
+	pl := p.Destination.Place()
+	pl.Bucket = bucket
+	return pl.String()
 }
 
 // signingKey is the operator's evidence key.

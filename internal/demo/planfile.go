@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,9 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/routing/fileroute"
+	"github.com/ocimove/ocimove/internal/store/ocistore"
+	"github.com/ocimove/ocimove/internal/store/s3store"
 )
 
 // Plan settings of the demo.
@@ -32,12 +32,12 @@ func demoPlan(dir string, st *State, e *Endpoints) *plan.Plan {
 	p := plan.Example()
 	p.ID, p.Name = MigrationID, "Demo: sample US user data from local S3 to local OCI us-ashburn-1"
 	p.Sources.Primary = plan.PrimarySource{
-		S3Bucket: plan.S3Bucket{Bucket: SourceBucket, Region: S3Region, Endpoint: "http://" + st.S3Addr, UsePathStyle: true},
+		Location: plan.At(&s3store.Settings{Bucket: SourceBucket, Region: S3Region, Endpoint: "http://" + st.S3Addr, UsePathStyle: true}),
 		Filters:  plan.Filters{Exclude: []string{"**/*.tmp"}},
 	}
 	p.Sources.Copies = nil
-	p.Destination.OCIBucket = plan.OCIBucket{Namespace: Namespace, Region: OCIRegion, Bucket: DestBucket, Endpoint: "http://" + st.OCIAddr,
-		Auth: plan.OCIAuth{Method: plan.AuthConfigFile, ConfigFile: e.OCICreds.ConfigPath, Profile: e.OCICreds.Profile}}
+	p.Destination.Location = plan.At(&ocistore.Settings{Namespace: Namespace, Region: OCIRegion, Bucket: DestBucket, Endpoint: "http://" + st.OCIAddr,
+		Auth: ocistore.Auth{Method: ocistore.AuthConfigFile, ConfigFile: e.OCICreds.ConfigPath, Profile: e.OCICreds.Profile}})
 	p.Shards = plan.Shards{Prefixes: shardPrefixes(st.Shards)}
 	batch, window, threshold := demoBatchSize, st.Shards, 0
 	p.BatchSize, p.Window = &batch, &window
@@ -45,7 +45,7 @@ func demoPlan(dir string, st *State, e *Endpoints) *plan.Plan {
 	p.Verification = plan.Verification{Mode: plan.VerifyQuick}
 	p.Delta = plan.DeltaPolicy{MaxRounds: 3, Threshold: &threshold, Deletes: plan.DeletesDelete}
 	p.Freeze = plan.Freeze{Drain: plan.DrainWait, DrainWait: plan.Duration(demoDrainWait), MaxDuration: plan.Duration(5 * time.Minute)}
-	p.Cutover = plan.Cutover{Target: plan.Target{Kind: plan.TargetFile, Path: filepath.Join(dir, routesFile)}, Approval: plan.ApprovalAuto}
+	p.Cutover = plan.Cutover{Target: plan.Target{Settings: &fileroute.Settings{Path: filepath.Join(dir, routesFile)}}, Approval: plan.ApprovalAuto}
 	p.Residency = plan.Residency{AllowedRegions: []string{OCIRegion}}
 	p.Soak = plan.Soak{Retention: plan.Duration(demoSoak)}
 	p.Purge = plan.Purge{Enabled: false}
@@ -64,17 +64,11 @@ const planHeader = `# The demo's migration plan, written by go run ./cmd/demo.
 func loadOrWritePlan(dir string, want *plan.Plan) (*plan.Plan, string, error) {
 	path := filepath.Join(dir, planFile)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		var b bytes.Buffer
-		b.WriteString(planHeader)
-		enc := yaml.NewEncoder(&b)
-		enc.SetIndent(2)
-		if err := enc.Encode(want); err != nil {
-			return nil, "", fmt.Errorf("demo: encode plan: %w", err)
+		doc, err := plan.FormatYAML(want)
+		if err != nil {
+			return nil, "", fmt.Errorf("demo: %w", err)
 		}
-		if err := enc.Close(); err != nil {
-			return nil, "", fmt.Errorf("demo: encode plan: %w", err)
-		}
-		if err := writeFileAtomic(path, b.Bytes(), 0o644); err != nil {
+		if err := writeFileAtomic(path, append([]byte(planHeader), doc...), 0o644); err != nil {
 			return nil, "", err
 		}
 	}

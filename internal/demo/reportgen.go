@@ -15,7 +15,7 @@ import (
 	"github.com/ocimove/ocimove/internal/evidence"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/report"
-	"github.com/ocimove/ocimove/internal/routing/fileroute"
+	"github.com/ocimove/ocimove/internal/routing"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/workflows"
 )
@@ -42,9 +42,16 @@ func reportInputs(ctx context.Context, c client.Client, p *plan.Plan, st *State)
 			info.Actions = append(info.Actions, a)
 		}
 	}
-	routes, err := fileroute.New(p.Cutover.Target.Path)
+	if p.Cutover.Target.Settings == nil {
+		return info, nil, fmt.Errorf("demo: the plan names no routing target")
+	}
+	target, err := p.Cutover.Target.Settings.Open(ctx, routing.Env{ReadOnly: true})
 	if err != nil {
-		return info, nil, fmt.Errorf("demo: open the routing file: %w", err)
+		return info, nil, fmt.Errorf("demo: open the routing target: %w", err)
+	}
+	routes, ok := target.(routing.History)
+	if !ok {
+		return info, nil, fmt.Errorf("demo: the routing target keeps no history")
 	}
 	shards, err := p.ShardList()
 	if err != nil {

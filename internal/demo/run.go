@@ -17,6 +17,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/progress"
+	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/workflows"
 )
 
@@ -133,7 +134,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.PlanPath, res.RoutesPath = planPath, p.Cutover.Target.Path
+	res.PlanPath = planPath
+	if f, ok := p.Cutover.Target.Settings.(*fileroute.Settings); ok { // the demo's routing target is a file
+		res.RoutesPath = f.Path
+	}
 	fmt.Fprintf(out, "plan         %s (%d shards, batches of %d, automatic cutover, soak %s, no purge)\n",
 		planPath, st.Shards, p.EffectiveBatchSize(), p.Soak.Retention)
 

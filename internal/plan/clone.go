@@ -1,35 +1,58 @@
 package plan
 
-import "slices"
+import "reflect"
 
-// Clone returns a deep copy of p.
+// Clone returns a deep copy of p, its locations' and target's settings
+// included.
 func (p *Plan) Clone() *Plan {
-	c := *p
-	c.Sources.Primary.Filters.Include = slices.Clone(p.Sources.Primary.Filters.Include)
-	c.Sources.Primary.Filters.Exclude = slices.Clone(p.Sources.Primary.Filters.Exclude)
-	c.Sources.Copies = slices.Clone(p.Sources.Copies)
-	for i := range c.Sources.Copies {
-		if s := c.Sources.Copies[i].S3; s != nil {
-			v := *s
-			c.Sources.Copies[i].S3 = &v
-		}
-		if o := c.Sources.Copies[i].OCI; o != nil {
-			v := *o
-			c.Sources.Copies[i].OCI = &v
-		}
-	}
-	c.Shards.Prefixes = slices.Clone(p.Shards.Prefixes)
-	c.BatchSize = clonePtr(p.BatchSize)
-	c.Window = clonePtr(p.Window)
-	c.Delta.Threshold = clonePtr(p.Delta.Threshold)
-	c.Residency.AllowedRegions = slices.Clone(p.Residency.AllowedRegions)
-	return &c
+	return deepCopy(reflect.ValueOf(p)).Interface().(*Plan)
 }
 
-func clonePtr[T any](v *T) *T {
-	if v == nil {
-		return nil
+// deepCopy copies v with everything it points to: pointers, slices, maps
+// and interfaces (the kinds' settings) are copied, not shared.
+func deepCopy(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.New(v.Type().Elem())
+		c.Elem().Set(deepCopy(v.Elem()))
+		return c
+	case reflect.Interface:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.New(v.Type()).Elem()
+		c.Set(deepCopy(v.Elem()))
+		return c
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := range v.Len() {
+			c.Index(i).Set(deepCopy(v.Index(i)))
+		}
+		return c
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			c.SetMapIndex(it.Key(), deepCopy(it.Value()))
+		}
+		return c
+	case reflect.Struct:
+		c := reflect.New(v.Type()).Elem()
+		c.Set(v) // unexported fields (an unknown kind's raw settings) are values or shared read-only
+		for i := range v.NumField() {
+			if c.Field(i).CanSet() {
+				c.Field(i).Set(deepCopy(v.Field(i)))
+			}
+		}
+		return c
 	}
-	c := *v
-	return &c
+	return v
 }

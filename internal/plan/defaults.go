@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ocimove/ocimove/internal/store"
 )
 
 // Defaults applied by Normalize (docs/PLAN.md tabulates them) and bounds
@@ -64,12 +66,6 @@ const (
 	// DefaultRetention is the soak: 7 days.
 	DefaultRetention = Duration(7 * 24 * time.Hour)
 
-	// DefaultAuthMethod, DefaultOCIConfigFile and DefaultOCIProfile are the
-	// OCI auth defaults, as the OCI SDK and CLI have them.
-	DefaultAuthMethod    = AuthConfigFile
-	DefaultOCIConfigFile = "~/.oci/config"
-	DefaultOCIProfile    = "DEFAULT"
-
 	// ManifestRoot is the first segment of the default manifest prefix.
 	ManifestRoot = "_migrations/"
 )
@@ -86,10 +82,12 @@ func DefaultManifestPrefix(id string) string { return ManifestRoot + id + "/" }
 //
 //	name                         the id
 //	sources.copies[i].name       "<role>-<i>"
-//	destination.auth.method      config_file (also for OCI copies)
+//	sources.primary.kind         s3
+//	destination.kind             oci
+//	destination.auth.method      config_file (also for OCI copies; ocistore's default)
 //	destination.auth.configFile  ~/.oci/config (config_file only)
 //	destination.auth.profile     DEFAULT (config_file only)
-//	destination.manifestBucket   destination.bucket
+//	destination.manifestBucket   destination.bucket (kinds with buckets)
 //	destination.manifestPrefix   _migrations/<id>/
 //	destination.foreignObjects   refuse
 //	batchSize                    1000
@@ -111,34 +109,30 @@ func DefaultManifestPrefix(id string) string { return ManifestRoot + id + "/" }
 //	soak.retention               168h
 //	purge.enabled                false
 //
-// Canonical forms: region names are lower-cased and OCI short codes
-// ("iad") become identifiers ("us-ashburn-1"); ${NAME} secret references
-// become env:NAME; a manifest prefix gains a final '/'.
+// Each location's and the target's settings normalize themselves (their
+// kind's defaults and canonical forms: region names are lower-cased and
+// OCI short codes ("iad") become identifiers ("us-ashburn-1")). Canonical
+// forms: ${NAME} secret references, in any kind's settings, become
+// env:NAME; a manifest prefix gains a final '/'.
 func (p *Plan) Normalize() {
 	p.ID = strings.TrimSpace(p.ID)
 	if p.Name == "" {
 		p.Name = p.ID
 	}
 
-	pr := &p.Sources.Primary
-	pr.Region = canonicalAWSRegion(pr.Region)
+	normalizeLocation(p.Sources.Primary.Location)
 	for i := range p.Sources.Copies {
 		c := &p.Sources.Copies[i]
 		if c.Name == "" && c.Role != "" {
 			c.Name = fmt.Sprintf("%s-%d", c.Role, i)
 		}
-		if c.S3 != nil {
-			c.S3.Region = canonicalAWSRegion(c.S3.Region)
-		}
-		if c.OCI != nil {
-			c.OCI.normalize()
-		}
+		normalizeLocation(c.Location)
 	}
 
 	d := &p.Destination
-	d.normalize()
-	if d.ManifestBucket == "" {
-		d.ManifestBucket = d.Bucket
+	normalizeLocation(d.Location)
+	if _, ok := d.Settings.(store.Rebucketer); ok && d.ManifestBucket == "" {
+		d.ManifestBucket = d.Place().Bucket
 	}
 	if d.ManifestPrefix == "" && p.ID != "" {
 		d.ManifestPrefix = DefaultManifestPrefix(p.ID)
@@ -190,10 +184,10 @@ func (p *Plan) Normalize() {
 		p.Freeze.MaxDuration = DefaultFreezeMax
 	}
 
-	t := &p.Cutover.Target
-	t.DSNRef = t.DSNRef.Canonical()
-	t.URLRef = t.URLRef.Canonical()
-	t.SecretRef = t.SecretRef.Canonical()
+	if t := p.Cutover.Target.Settings; t != nil {
+		t.Normalize()
+		canonicalRefs(t)
+	}
 	if p.Cutover.Approval == "" {
 		p.Cutover.Approval = DefaultApproval
 	}
@@ -207,23 +201,13 @@ func (p *Plan) Normalize() {
 	}
 }
 
-// normalize fills the auth defaults and canonicalizes the region of an OCI
-// bucket.
-func (b *OCIBucket) normalize() {
-	b.Region = canonicalOCIRegion(b.Region)
-	a := &b.Auth
-	if a.Method == "" {
-		a.Method = DefaultAuthMethod
+// normalizeLocation fills the defaults of a location's settings and
+// canonicalizes its secret references.
+func normalizeLocation(l Location) {
+	if l.Settings != nil {
+		l.Settings.Normalize()
+		canonicalRefs(l.Settings)
 	}
-	if a.Method == AuthConfigFile {
-		if a.ConfigFile == "" {
-			a.ConfigFile = DefaultOCIConfigFile
-		}
-		if a.Profile == "" {
-			a.Profile = DefaultOCIProfile
-		}
-	}
-	a.PassphraseRef = a.PassphraseRef.Canonical()
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -34,7 +34,7 @@ func TestDocsMatchCode(t *testing.T) {
 
 	p := Example()
 	p.Window = ptr(0)
-	p.Destination.Region = "eu-frankfurt-1"
+	destOCI(p).Region = "eu-frankfurt-1"
 	assert.Contains(t, doc, "```\n"+p.Validate().Error()+"\n```")
 
 	ex, err := os.ReadFile("../../docs/PLAN.md")

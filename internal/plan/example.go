@@ -1,6 +1,12 @@
 package plan
 
-import "time"
+import (
+	"time"
+
+	"github.com/ocimove/ocimove/internal/routing/pgroute"
+	"github.com/ocimove/ocimove/internal/store/ocistore"
+	"github.com/ocimove/ocimove/internal/store/s3store"
+)
 
 // Example returns the public example plan: US user data leaving AWS
 // us-east-1 (the primary, with a backup copy in Singapore,
@@ -15,23 +21,23 @@ func Example() *Plan {
 		Name: "US user data: AWS us-east-1 to OCI us-ashburn-1",
 		Sources: Sources{
 			Primary: PrimarySource{
-				S3Bucket: S3Bucket{Bucket: "acme-users-us", Region: "us-east-1"},
+				Location: At(&s3store.Settings{Bucket: "acme-users-us", Region: "us-east-1"}),
 				Filters:  Filters{Exclude: []string{"**/*.tmp"}},
 			},
 			Copies: []SourceCopy{{
-				Name: "backup-singapore",
-				Role: RoleBackup,
-				S3:   &S3Bucket{Bucket: "acme-users-backup-sg", Region: "ap-southeast-1"},
+				Name:     "backup-singapore",
+				Role:     RoleBackup,
+				Location: At(&s3store.Settings{Bucket: "acme-users-backup-sg", Region: "ap-southeast-1"}),
 			}},
 		},
 		Destination: Destination{
-			OCIBucket: OCIBucket{
-				Namespace: "acme",
-				Region:    "us-ashburn-1",
-				Bucket:    "users",
-				Auth:      OCIAuth{Method: AuthConfigFile, Profile: "DEFAULT"},
-			},
-			StorageTier: "Standard",
+			Location: At(&ocistore.Settings{
+				Namespace:   "acme",
+				Region:      "us-ashburn-1",
+				Bucket:      "users",
+				Auth:        ocistore.Auth{Method: ocistore.AuthConfigFile, Profile: "DEFAULT"},
+				StorageTier: "Standard",
+			}),
 		},
 		Shards:    Shards{Generator: "users/{00..0f}/"},
 		BatchSize: ptr(1000),
@@ -50,7 +56,7 @@ func Example() *Plan {
 			MaxDuration: Duration(15 * time.Minute),
 		},
 		Cutover: Cutover{
-			Target:   Target{Kind: TargetPostgres, DSNRef: "env:OCIMOVE_ROUTING_DSN"},
+			Target:   Target{Settings: &pgroute.Settings{DSNRef: "env:OCIMOVE_ROUTING_DSN"}},
 			Approval: ApprovalAuto,
 		},
 		Residency: Residency{AllowedRegions: []string{"us-ashburn-1", "us-phoenix-1"}},

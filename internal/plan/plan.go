@@ -1,5 +1,7 @@
 package plan
 
+import "github.com/ocimove/ocimove/internal/routing"
+
 // Plan is one migration plan. Field comments give each default; Normalize
 // applies them and docs/PLAN.md tabulates them.
 type Plan struct {
@@ -7,79 +9,63 @@ type Plan struct {
 	// prefixes and search attributes, so it is limited to letters, digits,
 	// '.', '_' and '-' (at most 63 characters, starting with a letter or
 	// digit). Required.
-	ID string `json:"id" yaml:"id"`
+	ID string `json:"id"`
 	// Name is a human-readable title for reports. Default: the ID.
-	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+	Name string `json:"name,omitempty"`
 
 	// Sources are the copies of the data before the migration.
-	Sources Sources `json:"sources" yaml:"sources"`
-	// Destination is the OCI Object Storage bucket the data moves to.
-	Destination Destination `json:"destination" yaml:"destination"`
+	Sources Sources `json:"sources"`
+	// Destination is the location the data moves to: an OCI Object
+	// Storage bucket unless it names another kind.
+	Destination Destination `json:"destination"`
 	// Shards lists the units of copy, verification and cutover.
-	Shards Shards `json:"shards" yaml:"shards"`
+	Shards Shards `json:"shards"`
 
 	// BatchSize is the number of objects copied by one activity, the unit
 	// of checkpoint: 1..MaxBatchSize. Default DefaultBatchSize. A nil
 	// value takes the default; an explicit 0 is rejected.
-	BatchSize *int `json:"batchSize,omitempty" yaml:"batchSize,omitempty"`
+	BatchSize *int `json:"batchSize,omitempty"`
 	// Window is the number of shards in flight (Copying … CutOver) at
 	// once: 1..MaxWindow. Default DefaultWindow. A nil value takes the
 	// default; an explicit 0 is rejected.
-	Window *int `json:"window,omitempty" yaml:"window,omitempty"`
+	Window *int `json:"window,omitempty"`
 	// Limits bounds the pace of copies.
-	Limits Limits `json:"limits,omitzero" yaml:"limits,omitempty"`
+	Limits Limits `json:"limits,omitzero"`
 
 	// Verification sets how the Verifying state checks copies. The final
 	// check during the freeze is always full, whatever the mode.
-	Verification Verification `json:"verification,omitzero" yaml:"verification,omitempty"`
+	Verification Verification `json:"verification,omitzero"`
 	// Delta sets the catch-up rounds after the first copy.
-	Delta DeltaPolicy `json:"delta,omitzero" yaml:"delta,omitempty"`
+	Delta DeltaPolicy `json:"delta,omitzero"`
 	// Freeze sets how writes are stopped and for how long at most.
-	Freeze Freeze `json:"freeze,omitzero" yaml:"freeze,omitempty"`
+	Freeze Freeze `json:"freeze,omitzero"`
 	// Cutover sets the routing target and the approval.
-	Cutover Cutover `json:"cutover" yaml:"cutover"`
+	Cutover Cutover `json:"cutover"`
 	// Residency lists the regions the data may be written to.
-	Residency Residency `json:"residency" yaml:"residency"`
+	Residency Residency `json:"residency"`
 	// Soak sets how long source copies are kept after cutover.
-	Soak Soak `json:"soak,omitzero" yaml:"soak,omitempty"`
+	Soak Soak `json:"soak,omitzero"`
 	// Purge sets whether source copies are deleted after the soak.
-	Purge Purge `json:"purge,omitzero" yaml:"purge,omitempty"`
+	Purge Purge `json:"purge,omitzero"`
 }
 
 // Sources are every place the data lives before the migration.
 type Sources struct {
-	// Primary is the S3 bucket the data is copied from. Required.
-	Primary PrimarySource `json:"primary" yaml:"primary"`
+	// Primary is the location the data is copied from. Required.
+	Primary PrimarySource `json:"primary"`
 	// Copies are replicas and backups of the primary, in other regions or
 	// clouds. They are never read; they are purged with the primary at the
 	// end when Purge.Enabled is set.
-	Copies []SourceCopy `json:"copies,omitempty" yaml:"copies,omitempty"`
+	Copies []SourceCopy `json:"copies,omitempty"`
 }
 
-// S3Bucket locates an S3 (or S3-compatible) bucket.
-type S3Bucket struct {
-	// Bucket is the bucket name. Required.
-	Bucket string `json:"bucket" yaml:"bucket"`
-	// Region is the AWS region, such as "us-east-1". Required: residency
-	// evidence records it and SigV4 signs with it.
-	Region string `json:"region" yaml:"region"`
-	// Profile is a named profile of the worker's shared AWS configuration.
-	// Default: the SDK's default credential chain.
-	Profile string `json:"profile,omitempty" yaml:"profile,omitempty"`
-	// Endpoint overrides the service endpoint ("http://127.0.0.1:9000").
-	// It must not carry credentials. Default: the AWS endpoint of Region.
-	Endpoint string `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
-	// UsePathStyle addresses buckets as endpoint/bucket/key, as most
-	// S3-compatible endpoints need. Default false.
-	UsePathStyle bool `json:"usePathStyle,omitempty" yaml:"usePathStyle,omitempty"`
-}
-
-// PrimarySource is the S3 bucket copied from, with the filters that choose
-// its objects.
+// PrimarySource is the location copied from, with the filters that choose
+// its objects. In a plan file its mapping holds "kind" (default s3), the
+// kind's settings and "filters".
 type PrimarySource struct {
-	S3Bucket `json:",inline" yaml:",inline"`
+	Location
 	// Filters choose which objects of each shard are in scope.
-	Filters Filters `json:"filters,omitzero" yaml:"filters,omitempty"`
+	Filters Filters `json:"filters,omitzero"`
 }
 
 // Filters choose a shard's objects. An object is in scope when it matches
@@ -89,14 +75,14 @@ type PrimarySource struct {
 type Filters struct {
 	// Include globs (doublestar syntax: '*' stays within a path segment,
 	// '**' spans segments) matched against the whole key.
-	Include []string `json:"include,omitempty" yaml:"include,omitempty"`
+	Include []string `json:"include,omitempty"`
 	// Exclude globs; an object matching any of them is excluded.
-	Exclude []string `json:"exclude,omitempty" yaml:"exclude,omitempty"`
+	Exclude []string `json:"exclude,omitempty"`
 	// MinAge excludes objects modified less than MinAge before the start.
-	MinAge Duration `json:"minAge,omitempty" yaml:"minAge,omitempty"`
+	MinAge Duration `json:"minAge,omitempty"`
 	// MaxAge excludes objects modified more than MaxAge before the start.
 	// Zero means no limit.
-	MaxAge Duration `json:"maxAge,omitempty" yaml:"maxAge,omitempty"`
+	MaxAge Duration `json:"maxAge,omitempty"`
 }
 
 // CopyRole tells what a source copy is.
@@ -111,94 +97,38 @@ const (
 	RoleBackup CopyRole = "backup"
 )
 
-// SourceCopy is a replica or backup of the primary. Exactly one of S3 and
-// OCI is set.
+// SourceCopy is a replica or backup of the primary, at one location. In a
+// plan file its mapping holds "name", "role" and the location, either
+// nested under its kind ("s3: {bucket: …}") or as "kind" with the kind's
+// settings beside it.
 type SourceCopy struct {
 	// Name labels the copy in reports and evidence. Default
 	// "<role>-<index>", e.g. "backup-0".
-	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+	Name string `json:"name,omitempty"`
 	// Role is RoleReplica or RoleBackup. Required.
-	Role CopyRole `json:"role" yaml:"role"`
-	// S3 locates a copy kept in S3.
-	S3 *S3Bucket `json:"s3,omitempty" yaml:"s3,omitempty"`
-	// OCI locates a copy kept in OCI Object Storage.
-	OCI *OCIBucket `json:"oci,omitempty" yaml:"oci,omitempty"`
-}
-
-// AuthMethod is how a worker authenticates to OCI.
-type AuthMethod string
-
-// OCI auth methods; the values match ocistore's Auth constants.
-const (
-	// AuthConfigFile signs with the API key of an OCI config file profile.
-	AuthConfigFile AuthMethod = "config_file"
-	// AuthInstancePrincipal uses the instance principal of the worker's
-	// compute instance.
-	AuthInstancePrincipal AuthMethod = "instance_principal"
-	// AuthResourcePrincipal uses the resource principal of the worker's
-	// OCI resource.
-	AuthResourcePrincipal AuthMethod = "resource_principal"
-)
-
-// OCIAuth is how the workers authenticate to OCI. It holds no key: the
-// config file names the key file, and PassphraseRef refers to the
-// passphrase of an encrypted key.
-type OCIAuth struct {
-	// Method is config_file, instance_principal or resource_principal.
-	// Default AuthConfigFile.
-	Method AuthMethod `json:"method,omitempty" yaml:"method,omitempty"`
-	// ConfigFile is the worker's OCI config file (config_file only).
-	// Default "~/.oci/config".
-	ConfigFile string `json:"configFile,omitempty" yaml:"configFile,omitempty"`
-	// Profile is the config file profile (config_file only). Default
-	// "DEFAULT".
-	Profile string `json:"profile,omitempty" yaml:"profile,omitempty"`
-	// PassphraseRef refers to the passphrase of an encrypted key file, for
-	// profiles that do not hold pass_phrase. Optional.
-	PassphraseRef SecretRef `json:"passphraseRef,omitempty" yaml:"passphraseRef,omitempty"`
-}
-
-// OCIBucket locates an OCI Object Storage bucket.
-type OCIBucket struct {
-	// Namespace is the Object Storage namespace. Default: discovered by
-	// the worker with GetNamespace.
-	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
-	// Region is the OCI region identifier, such as "us-ashburn-1" (short
-	// codes such as "iad" are normalized to it). Required.
-	Region string `json:"region" yaml:"region"`
-	// Bucket is the bucket name. Required.
-	Bucket string `json:"bucket" yaml:"bucket"`
-	// Endpoint overrides the service endpoint ("http://127.0.0.1:9100").
-	// It must not carry credentials. Default: the OCI endpoint of Region.
-	Endpoint string `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
-	// Auth is how workers authenticate.
-	Auth OCIAuth `json:"auth,omitzero" yaml:"auth,omitempty"`
+	Role CopyRole `json:"role"`
+	Location
 }
 
 // Destination is where the data moves to, and where the migration's
-// manifests and evidence are written.
+// manifests and evidence are written. In a plan file its mapping holds
+// "kind" (default oci), the kind's settings and the keys below.
 type Destination struct {
-	OCIBucket `json:",inline" yaml:",inline"`
-	// Compartment is the OCID of the bucket's compartment, used when the
-	// worker creates buckets. Optional.
-	Compartment string `json:"compartment,omitempty" yaml:"compartment,omitempty"`
-	// StorageTier is the tier of written objects: "Standard" or
-	// "InfrequentAccess". Default: the bucket's default tier. "Archive" is
-	// refused: archived objects cannot be read back for verification.
-	StorageTier string `json:"storageTier,omitempty" yaml:"storageTier,omitempty"`
-	// ManifestBucket holds manifests and evidence. It lives in the
-	// destination's namespace and region. Default: Bucket.
-	ManifestBucket string `json:"manifestBucket,omitempty" yaml:"manifestBucket,omitempty"`
+	Location
+	// ManifestBucket holds manifests and evidence, for kinds whose
+	// settings name a bucket (store.Rebucketer): another bucket reached
+	// with the destination's settings. Default: the destination's bucket.
+	ManifestBucket string `json:"manifestBucket,omitempty"`
 	// ManifestPrefix is the key prefix of manifests and evidence, ending in
 	// '/'. In the destination bucket it must lie outside every shard.
 	// Default "_migrations/<id>/".
-	ManifestPrefix string `json:"manifestPrefix,omitempty" yaml:"manifestPrefix,omitempty"`
+	ManifestPrefix string `json:"manifestPrefix,omitempty"`
 	// ForeignObjects says what a copy does with an existing destination
 	// object this migration did not write (one without provenance, written
 	// by the application or another tool, or one another migration wrote):
 	// ForeignRefuse leaves it untouched and fails that object, naming it;
 	// ForeignOverwrite copies over it. Default ForeignRefuse.
-	ForeignObjects ForeignPolicy `json:"foreignObjects,omitempty" yaml:"foreignObjects,omitempty"`
+	ForeignObjects ForeignPolicy `json:"foreignObjects,omitempty"`
 }
 
 // ForeignPolicy is what a copy does with a destination object that its
@@ -217,29 +147,29 @@ const (
 // union). No prefix may be a prefix of another.
 type Shards struct {
 	// Prefixes are explicit shard key prefixes, such as "users/3f/".
-	Prefixes []string `json:"prefixes,omitempty" yaml:"prefixes,omitempty"`
+	Prefixes []string `json:"prefixes,omitempty"`
 	// Generator expands to many prefixes: each {A..B} is a range (hex when
 	// either end holds a hex letter, else decimal; zero-padded when either
 	// end has a leading zero) and each {x,y} a list. Several groups expand
 	// as a cross product. Example: "users/{00..ff}/" gives 256 prefixes.
 	// The expansion is never stored in the plan.
-	Generator string `json:"generator,omitempty" yaml:"generator,omitempty"`
+	Generator string `json:"generator,omitempty"`
 }
 
 // Limits bounds the pace of copies. Each can be changed live.
 type Limits struct {
 	// BytesPerSecond bounds the bytes read from the source per worker.
 	// Default 0: unlimited.
-	BytesPerSecond int64 `json:"bytesPerSecond,omitempty" yaml:"bytesPerSecond,omitempty"`
+	BytesPerSecond int64 `json:"bytesPerSecond,omitempty"`
 	// RequestsPerSecond bounds the requests to either store per worker.
 	// Default 0: unlimited.
-	RequestsPerSecond float64 `json:"requestsPerSecond,omitempty" yaml:"requestsPerSecond,omitempty"`
+	RequestsPerSecond float64 `json:"requestsPerSecond,omitempty"`
 	// Concurrency is the number of objects in flight per batch.
 	// Default DefaultConcurrency.
-	Concurrency int `json:"concurrency,omitempty" yaml:"concurrency,omitempty"`
+	Concurrency int `json:"concurrency,omitempty"`
 	// PartSize is the multipart part size in bytes, 1 MiB..5 GiB.
 	// Default DefaultPartSize.
-	PartSize int64 `json:"partSize,omitempty" yaml:"partSize,omitempty"`
+	PartSize int64 `json:"partSize,omitempty"`
 }
 
 // VerifyMode is how the Verifying state checks a copy.
@@ -257,15 +187,15 @@ const (
 // freeze is always full.
 type Verification struct {
 	// Mode is quick or full. Default VerifyQuick.
-	Mode VerifyMode `json:"mode,omitempty" yaml:"mode,omitempty"`
+	Mode VerifyMode `json:"mode,omitempty"`
 	// MaxRecopies is how many times a mismatching object is re-copied
 	// before the shard fails, naming it. Default DefaultMaxRecopies.
-	MaxRecopies int `json:"maxRecopies,omitempty" yaml:"maxRecopies,omitempty"`
+	MaxRecopies int `json:"maxRecopies,omitempty"`
 	// RequireSourceCheck makes every object whose source read cannot be
 	// checked against a checksum the source vouches for (an MD5, or a
 	// full-object or composite checksum) fail, naming why, instead of
 	// being copied with source check "none". Default false.
-	RequireSourceCheck bool `json:"requireSourceCheck,omitempty" yaml:"requireSourceCheck,omitempty"`
+	RequireSourceCheck bool `json:"requireSourceCheck,omitempty"`
 }
 
 // DeletePolicy says what happens to destination objects whose source was
@@ -286,13 +216,13 @@ type DeltaPolicy struct {
 	// MaxRounds bounds the delta rounds; when reached before the change
 	// count settles, the shard waits for an operator. Default
 	// DefaultMaxRounds.
-	MaxRounds int `json:"maxRounds,omitempty" yaml:"maxRounds,omitempty"`
+	MaxRounds int `json:"maxRounds,omitempty"`
 	// Threshold: catch-up ends when a round finds at most this many
 	// changed objects (see Settled). Must be ≥ 0. Default
 	// DefaultThreshold; an explicit 0 waits for a round with no change.
-	Threshold *int `json:"threshold,omitempty" yaml:"threshold,omitempty"`
+	Threshold *int `json:"threshold,omitempty"`
 	// Deletes is "delete" or "keep". Default DeletesDelete.
-	Deletes DeletePolicy `json:"deletes,omitempty" yaml:"deletes,omitempty"`
+	Deletes DeletePolicy `json:"deletes,omitempty"`
 }
 
 // DrainMode is how a freeze proves writes have drained.
@@ -310,43 +240,22 @@ const (
 // Freeze sets the read-only period before cutover.
 type Freeze struct {
 	// Drain is "wait" or "ack". Default DrainWait.
-	Drain DrainMode `json:"drain,omitempty" yaml:"drain,omitempty"`
+	Drain DrainMode `json:"drain,omitempty"`
 	// DrainWait is the wait (drain "wait") or the longest wait for the
 	// acknowledgement (drain "ack"). Default DefaultDrainWait.
-	DrainWait Duration `json:"drainWait,omitempty" yaml:"drainWait,omitempty"`
+	DrainWait Duration `json:"drainWait,omitempty"`
 	// MaxDuration bounds the freeze; past it routing returns to the source.
 	// Must exceed DrainWait. Default DefaultFreezeMax.
-	MaxDuration Duration `json:"maxDuration,omitempty" yaml:"maxDuration,omitempty"`
+	MaxDuration Duration `json:"maxDuration,omitempty"`
 }
 
-// TargetKind names a routing target backend.
-type TargetKind string
-
-// Routing target kinds.
-const (
-	// TargetPostgres is a PostgreSQL shard map (DSNRef, Table).
-	TargetPostgres TargetKind = "postgres"
-	// TargetWebhook is an HMAC-signed HTTP webhook (URLRef, SecretRef).
-	TargetWebhook TargetKind = "webhook"
-	// TargetFile is a JSON file, for the demo (Path).
-	TargetFile TargetKind = "file"
-)
-
-// Target is the routing target. Which fields apply depends on Kind.
+// Target is the routing target: a registered routing target kind's
+// settings. In a plan file its mapping holds "kind" (required) and the
+// kind's settings.
 type Target struct {
-	// Kind is postgres, webhook or file. Required.
-	Kind TargetKind `json:"kind" yaml:"kind"`
-	// DSNRef refers to the PostgreSQL connection string (postgres).
-	DSNRef SecretRef `json:"dsnRef,omitempty" yaml:"dsnRef,omitempty"`
-	// Table is the shard map table (postgres). Default: pgroute's default.
-	Table string `json:"table,omitempty" yaml:"table,omitempty"`
-	// URLRef refers to the webhook URL (webhook); a reference because URLs
-	// often carry tokens.
-	URLRef SecretRef `json:"urlRef,omitempty" yaml:"urlRef,omitempty"`
-	// SecretRef refers to the webhook's HMAC-SHA256 key (webhook).
-	SecretRef SecretRef `json:"secretRef,omitempty" yaml:"secretRef,omitempty"`
-	// Path is the routing file (file).
-	Path string `json:"path,omitempty" yaml:"path,omitempty"`
+	// Settings are the settings of the target's kind (see
+	// routing.Register): fileroute, pgroute and webhook define them.
+	Settings routing.Settings `json:"-"`
 }
 
 // Approval says whether a shard waits for an operator before its freeze.
@@ -363,9 +272,9 @@ const (
 // Cutover sets the routing target and the approval.
 type Cutover struct {
 	// Target is the routing target. Required.
-	Target Target `json:"target" yaml:"target"`
+	Target Target `json:"target"`
 	// Approval is auto or manual. Default ApprovalAuto.
-	Approval Approval `json:"approval,omitempty" yaml:"approval,omitempty"`
+	Approval Approval `json:"approval,omitempty"`
 }
 
 // Residency lists the OCI regions the data may be written to: objects,
@@ -373,19 +282,19 @@ type Cutover struct {
 type Residency struct {
 	// AllowedRegions are OCI region identifiers. Required, non-empty, and
 	// must include the destination region.
-	AllowedRegions []string `json:"allowedRegions" yaml:"allowedRegions"`
+	AllowedRegions []string `json:"allowedRegions"`
 }
 
 // Soak sets the period after cutover in which source copies are kept for
 // rollback.
 type Soak struct {
 	// Retention is the soak's length. Default DefaultRetention.
-	Retention Duration `json:"retention,omitempty" yaml:"retention,omitempty"`
+	Retention Duration `json:"retention,omitempty"`
 }
 
 // Purge sets the deletion of every source copy after the soak.
 type Purge struct {
 	// Enabled deletes the primary and every copy (all versions and delete
 	// markers) after the soak and a full re-verification. Default false.
-	Enabled bool `json:"enabled,omitempty" yaml:"enabled,omitempty"`
+	Enabled bool `json:"enabled,omitempty"`
 }

@@ -6,9 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
+
+	"github.com/ocimove/ocimove/internal/routing/pgroute"
+	"github.com/ocimove/ocimove/internal/store/ocistore"
+	"github.com/ocimove/ocimove/internal/store/s3store"
 )
 
 func TestJSONRoundTrip(t *testing.T) {
@@ -79,11 +83,10 @@ residency:
 soak: {retention: 72h}
 `
 	var p Plan
-	dec := yaml.NewDecoder(bytes.NewBufferString(src))
-	dec.KnownFields(true)
+	dec := yaml.NewDecoder(bytes.NewBufferString(src), yaml.DisallowUnknownField())
 	require.NoError(t, dec.Decode(&p))
-	assert.Equal(t, "eu-archive-data", p.Sources.Primary.Bucket)
-	assert.True(t, p.Sources.Primary.UsePathStyle)
+	assert.Equal(t, "eu-archive-data", primaryS3(&p).Bucket)
+	assert.True(t, primaryS3(&p).UsePathStyle)
 	assert.Equal(t, Duration(time.Hour), p.Sources.Primary.Filters.MinAge)
 	assert.Equal(t, Duration(2*time.Minute), p.Freeze.DrainWait)
 	require.NotNil(t, p.Window)
@@ -98,21 +101,19 @@ soak: {retention: 72h}
 	p.Window = ptr(4)
 	require.NoError(t, p.Validate())
 	p.Normalize()
-	assert.Equal(t, "eu-frankfurt-1", p.Destination.Region)
-	assert.Equal(t, SecretRef("env:OCI_PASSPHRASE"), p.Destination.Auth.PassphraseRef)
+	assert.Equal(t, "eu-frankfurt-1", destOCI(&p).Region)
+	assert.Equal(t, SecretRef("env:OCI_PASSPHRASE"), destOCI(&p).Auth.PassphraseRef)
 
 	out, err := yaml.Marshal(&p)
 	require.NoError(t, err)
 	assert.Contains(t, string(out), "maxDuration: 20m\n")
 	var q Plan
-	dec = yaml.NewDecoder(bytes.NewReader(out))
-	dec.KnownFields(true)
+	dec = yaml.NewDecoder(bytes.NewReader(out), yaml.DisallowUnknownField())
 	require.NoError(t, dec.Decode(&q))
 	assert.Equal(t, &p, &q)
 
 	// Unknown keys and bad durations are errors.
-	dec = yaml.NewDecoder(bytes.NewBufferString("id: x\nwindo: 3\n"))
-	dec.KnownFields(true)
+	dec = yaml.NewDecoder(bytes.NewBufferString("id: x\nwindo: 3\n"), yaml.DisallowUnknownField())
 	assert.ErrorContains(t, dec.Decode(&Plan{}), "windo")
 	assert.ErrorContains(t, yaml.Unmarshal([]byte("freeze: {maxDuration: 15}\n"), &Plan{}), "Go duration")
 }
@@ -121,8 +122,7 @@ func TestYAMLRoundTripExample(t *testing.T) {
 	out, err := yaml.Marshal(Example())
 	require.NoError(t, err)
 	var q Plan
-	dec := yaml.NewDecoder(bytes.NewReader(out))
-	dec.KnownFields(true)
+	dec := yaml.NewDecoder(bytes.NewReader(out), yaml.DisallowUnknownField())
 	require.NoError(t, dec.Decode(&q))
 	assert.Equal(t, Example(), &q)
 }
@@ -153,11 +153,12 @@ func normalized(p *Plan) *Plan { p.Normalize(); return p }
 
 func TestNormalizeDefaults(t *testing.T) {
 	p := &Plan{
-		ID:          "m1",
-		Sources:     Sources{Primary: PrimarySource{S3Bucket: S3Bucket{Bucket: "src", Region: "US-EAST-1"}}, Copies: []SourceCopy{{Role: RoleBackup, S3: &S3Bucket{Bucket: "backup-copy", Region: "us-west-2"}}}},
-		Destination: Destination{OCIBucket: OCIBucket{Region: "PHX", Bucket: "dst"}},
+		ID: "m1",
+		Sources: Sources{Primary: PrimarySource{Location: At(&s3store.Settings{Bucket: "src", Region: "US-EAST-1"})},
+			Copies: []SourceCopy{{Role: RoleBackup, Location: At(&s3store.Settings{Bucket: "backup-copy", Region: "us-west-2"})}}},
+		Destination: Destination{Location: At(&ocistore.Settings{Region: "PHX", Bucket: "dst"})},
 		Shards:      Shards{Generator: "k/{0..3}/"},
-		Cutover:     Cutover{Target: Target{Kind: TargetPostgres, DSNRef: "${DSN}"}},
+		Cutover:     Cutover{Target: Target{Settings: &pgroute.Settings{DSNRef: "${DSN}"}}},
 		Residency:   Residency{AllowedRegions: []string{"US-Phoenix-1"}},
 	}
 	p.Normalize()
@@ -166,7 +167,7 @@ func TestNormalizeDefaults(t *testing.T) {
 		"sources.primary.region":      "us-east-1",
 		"sources.copies[0].name":      "backup-0",
 		"destination.region":          "us-phoenix-1",
-		"destination.auth.method":     AuthConfigFile,
+		"destination.auth.method":     ocistore.AuthConfigFile,
 		"destination.auth.configFile": "~/.oci/config",
 		"destination.auth.profile":    "DEFAULT",
 		"destination.manifestBucket":  "dst",
@@ -195,12 +196,12 @@ func TestNormalizeDefaults(t *testing.T) {
 	}
 	got := map[string]any{
 		"name":                        p.Name,
-		"sources.primary.region":      p.Sources.Primary.Region,
+		"sources.primary.region":      primaryS3(p).Region,
 		"sources.copies[0].name":      p.Sources.Copies[0].Name,
-		"destination.region":          p.Destination.Region,
-		"destination.auth.method":     p.Destination.Auth.Method,
-		"destination.auth.configFile": p.Destination.Auth.ConfigFile,
-		"destination.auth.profile":    p.Destination.Auth.Profile,
+		"destination.region":          destOCI(p).Region,
+		"destination.auth.method":     destOCI(p).Auth.Method,
+		"destination.auth.configFile": destOCI(p).Auth.ConfigFile,
+		"destination.auth.profile":    destOCI(p).Auth.Profile,
 		"destination.manifestBucket":  p.Destination.ManifestBucket,
 		"destination.manifestPrefix":  p.Destination.ManifestPrefix,
 		"destination.foreignObjects":  p.Destination.ForeignObjects,
@@ -220,7 +221,7 @@ func TestNormalizeDefaults(t *testing.T) {
 		"freeze.drainWait":            p.Freeze.DrainWait,
 		"freeze.maxDuration":          p.Freeze.MaxDuration,
 		"cutover.approval":            p.Cutover.Approval,
-		"cutover.target.dsnRef":       p.Cutover.Target.DSNRef,
+		"cutover.target.dsnRef":       targetPG(p).DSNRef,
 		"residency.allowedRegions":    p.Residency.AllowedRegions,
 		"soak.retention":              p.Soak.Retention,
 		"purge.enabled":               p.Purge.Enabled,
@@ -242,13 +243,13 @@ func TestNormalizeKeepsExplicitValues(t *testing.T) {
 	p.Window = ptr(3)
 	p.Delta.Threshold = ptr(0)
 	p.Destination.ManifestPrefix = "audit/m"
-	p.Destination.Auth = OCIAuth{Method: AuthResourcePrincipal}
+	destOCI(p).Auth = ocistore.Auth{Method: ocistore.AuthResourcePrincipal}
 	p.Normalize()
 	assert.Equal(t, 3, *p.Window)
 	assert.Equal(t, 0, *p.Delta.Threshold)
 	assert.Equal(t, "audit/m/", p.Destination.ManifestPrefix)
-	assert.Empty(t, p.Destination.Auth.ConfigFile, "principal auth takes no config file")
-	assert.Empty(t, p.Destination.Auth.Profile)
+	assert.Empty(t, destOCI(p).Auth.ConfigFile, "principal auth takes no config file")
+	assert.Empty(t, destOCI(p).Auth.Profile)
 	assert.Equal(t, "backup-singapore", p.Sources.Copies[0].Name)
 }
 
@@ -260,7 +261,7 @@ func TestFingerprint(t *testing.T) {
 
 	p := Example()
 	p.Residency.AllowedRegions = []string{"us-phoenix-1", "IAD"}
-	p.Cutover.Target.DSNRef = "${OCIMOVE_ROUTING_DSN}"
+	targetPG(p).DSNRef = "${OCIMOVE_ROUTING_DSN}"
 	assert.Equal(t, base, p.Fingerprint(), "order of regions and canonical forms do not matter")
 
 	changed := Example()
@@ -284,26 +285,26 @@ func TestCloneIsDeep(t *testing.T) {
 	c := p.Clone()
 	*c.Window = 99
 	*c.Delta.Threshold = 1
-	c.Sources.Copies[0].S3.Bucket = "changed"
+	copyS3(c, 0).Bucket = "changed"
 	c.Residency.AllowedRegions[0] = "changed"
 	c.Sources.Primary.Filters.Exclude[0] = "changed"
 	assert.Equal(t, 8, *p.Window)
 	assert.Equal(t, 7, *p.Delta.Threshold)
-	assert.Equal(t, "acme-users-backup-sg", p.Sources.Copies[0].S3.Bucket)
+	assert.Equal(t, "acme-users-backup-sg", copyS3(p, 0).Bucket)
 	assert.Equal(t, "us-ashburn-1", p.Residency.AllowedRegions[0])
 	assert.Equal(t, "**/*.tmp", p.Sources.Primary.Filters.Exclude[0])
 }
 
 func TestExample(t *testing.T) {
 	p := Example()
-	assert.Equal(t, "us-east-1", p.Sources.Primary.Region)
+	assert.Equal(t, "us-east-1", primaryS3(p).Region)
 	require.Len(t, p.Sources.Copies, 1)
 	assert.Equal(t, RoleBackup, p.Sources.Copies[0].Role)
-	assert.Equal(t, "ap-southeast-1", p.Sources.Copies[0].S3.Region)
-	assert.Equal(t, "us-ashburn-1", p.Destination.Region)
+	assert.Equal(t, "ap-southeast-1", copyS3(p, 0).Region)
+	assert.Equal(t, "us-ashburn-1", destOCI(p).Region)
 	assert.Equal(t, []string{"us-ashburn-1", "us-phoenix-1"}, p.Residency.AllowedRegions)
 	assert.Equal(t, "users/{00..0f}/", p.Shards.Generator)
 	assert.Equal(t, ApprovalAuto, p.Cutover.Approval)
-	assert.Equal(t, Target{Kind: TargetPostgres, DSNRef: "env:OCIMOVE_ROUTING_DSN"}, p.Cutover.Target)
+	assert.Equal(t, Target{Settings: &pgroute.Settings{DSNRef: "env:OCIMOVE_ROUTING_DSN"}}, p.Cutover.Target)
 	assert.NotSame(t, Example(), Example())
 }

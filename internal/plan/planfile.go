@@ -1,16 +1,15 @@
 package plan
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 )
 
 // FileProblem is one thing wrong with a plan file, located in it.
@@ -108,6 +107,13 @@ func Parse(name string, data []byte) (*Plan, error) {
 }
 
 // ParseWith is Parse with options.
+//
+// One path reads every plan: the document is parsed into nodes
+// (goccy/go-yaml), its keys and values are checked against the plan's Go
+// types and each location's kind, it is converted to JSON and decoded from
+// it (as a plan in a workflow input is), normalized and validated, and
+// finally checked against the plan's JSON Schema (Schema). Every problem
+// is located at its line and column.
 func ParseWith(name string, data []byte, opts ParseOptions) (*Plan, error) {
 	root, err := parseNode(name, data)
 	if err != nil {
@@ -115,20 +121,21 @@ func ParseWith(name string, data []byte, opts ParseOptions) (*Plan, error) {
 	}
 	idx := newPosIndex(root)
 	var fps []FileProblem
-	checkNode(root, planType, "", idx, func(n *yaml.Node, field, msg, hint string) {
-		fps = append(fps, FileProblem{File: name, Line: n.Line, Column: n.Column, Field: field, Message: msg, Hint: hint})
+	checkNode(root, planType, "", func(n *node, field, msg, hint string) {
+		fps = append(fps, FileProblem{File: name, Line: n.line, Column: n.col, Field: field, Message: msg, Hint: hint})
 	})
 	if len(fps) > 0 {
 		return nil, &FileError{Problems: fps}
 	}
-
-	// The walk above found every structural problem; a strict decode is
-	// kept as a safety net and its errors located by line.
+	js, err := toJSON(root)
+	if err != nil {
+		return nil, &FileError{Problems: []FileProblem{{File: name, Line: 1, Message: err.Error(), Hint: "write finite numbers"}}}
+	}
 	var p Plan
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil {
-		return nil, &FileError{Problems: yamlProblems(name, data, err)}
+	if err := strictDecode(js, &p); err != nil {
+		// The checks above find every structural problem; this is a
+		// safety net.
+		return nil, &FileError{Problems: []FileProblem{{File: name, Line: 1, Message: err.Error(), Hint: "check the plan against docs/PLAN.md"}}}
 	}
 	p.Normalize()
 	verr := p.Validate()
@@ -138,38 +145,57 @@ func ParseWith(name string, data []byte, opts ParseOptions) (*Plan, error) {
 	if verr != nil {
 		return nil, locate(name, idx, verr)
 	}
+	if fps := schemaProblems(name, js, idx); len(fps) > 0 {
+		return nil, &FileError{Problems: fps}
+	}
 	return &p, nil
 }
 
 // parseNode parses data into its single YAML document's root node.
-func parseNode(name string, data []byte) (*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &FileError{Problems: []FileProblem{{File: name, Line: 1, Message: "the plan is empty",
-				Hint: "start from examples/us-users-to-oci.yaml"}}}
-		}
-		return nil, &FileError{Problems: yamlProblems(name, data, err)}
+func parseNode(name string, data []byte) (*node, error) {
+	empty := func(line, col int) error {
+		return &FileError{Problems: []FileProblem{{File: name, Line: line, Column: col, Message: "the plan is empty",
+			Hint: "start from examples/us-users-to-oci.yaml"}}}
 	}
-	var next yaml.Node
-	if err := dec.Decode(&next); err == nil {
-		return nil, &FileError{Problems: []FileProblem{{File: name, Line: next.Line, Column: next.Column,
+	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	if err != nil {
+		return nil, &FileError{Problems: []FileProblem{syntaxProblem(name, err)}}
+	}
+	var docs []*ast.DocumentNode
+	for _, d := range f.Docs {
+		if d != nil && (d.Body != nil || d.Start != nil) {
+			docs = append(docs, d)
+		}
+	}
+	if len(docs) == 0 {
+		return nil, empty(1, 0)
+	}
+	if len(docs) > 1 {
+		line, col := 1, 1
+		tk := docs[1].Start // its '---'
+		if tk == nil {
+			tk = docs[1].GetToken()
+		}
+		if tk != nil && tk.Position != nil {
+			line, col = tk.Position.Line, tk.Position.Column
+		}
+		return nil, &FileError{Problems: []FileProblem{{File: name, Line: line, Column: col,
 			Message: "a second YAML document follows the plan", Hint: "a plan file holds one plan; remove the '---' and what follows, or split the file"}}}
-	} else if !errors.Is(err, io.EOF) {
-		return nil, &FileError{Problems: yamlProblems(name, data, err)}
 	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode {
-		if len(root.Content) == 0 {
-			return nil, &FileError{Problems: []FileProblem{{File: name, Line: 1, Message: "the plan is empty",
-				Hint: "start from examples/us-users-to-oci.yaml"}}}
+	c := &fromAST{anchors: map[string]*node{}}
+	root, err := c.convert(docs[0])
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			for i := range fe.Problems {
+				fe.Problems[i].File = name
+			}
 		}
-		root = root.Content[0]
+		return nil, err
 	}
-	if isNull(root) {
-		return nil, &FileError{Problems: []FileProblem{{File: name, Line: root.Line, Column: root.Column,
-			Message: "the plan is empty", Hint: "start from examples/us-users-to-oci.yaml"}}}
+	if root.isNull() {
+		line := max(root.line, 1)
+		return nil, empty(line, root.col)
 	}
 	return root, nil
 }

@@ -3,64 +3,115 @@ package plan
 import (
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 
 	goccy "github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
-	"go.yaml.in/yaml/v3"
 )
 
 // posIndex maps field paths ("shards.prefixes[3]") to the positions of
 // their values in the file.
 type posIndex struct {
-	root *yaml.Node
-	pos  map[string][2]int
+	pos map[string][2]int
 }
 
-func newPosIndex(root *yaml.Node) *posIndex {
-	idx := &posIndex{root: root, pos: map[string][2]int{}}
+func newPosIndex(root *node) *posIndex {
+	idx := &posIndex{pos: map[string][2]int{}}
 	idx.add(root, "", nil)
+	idx.aliasInlineCopies(root)
 	return idx
 }
 
-func (idx *posIndex) add(n *yaml.Node, path string, key *yaml.Node) {
-	n = deref(n)
+func (idx *posIndex) add(n *node, path string, key *node) {
 	if n == nil {
 		return
 	}
-	at := [2]int{n.Line, n.Column}
-	if key != nil && (isNull(n) || n.Line == 0) {
-		at = [2]int{key.Line, key.Column}
+	at := [2]int{n.line, n.col}
+	if key != nil && (n.isNull() || n.line == 0) {
+		at = [2]int{key.line, key.col}
 	}
 	if _, seen := idx.pos[path]; !seen {
 		idx.pos[path] = at
 	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Tag == "!!merge" {
-				if m := deref(v); m != nil && m.Kind == yaml.MappingNode {
+	switch n.kind {
+	case mappingNode:
+		for _, p := range n.pairs {
+			if p.key.merge {
+				for _, m := range (&node{kind: mappingNode, pairs: []pair{p}}).merged() {
 					idx.add(m, path, nil)
 				}
 				continue
 			}
-			idx.add(v, join(path, k.Value), k)
+			idx.add(p.value, joinField(path, p.key.value), p.key)
 		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
+	case sequenceNode:
+		for i, c := range n.items {
 			idx.add(c, fmt.Sprintf("%s[%d]", path, i), nil)
 		}
 	}
+}
+
+// aliasInlineCopies indexes the settings of each copy written with
+// "kind" beside them also where validation names them: under the kind,
+// as a copy nested under its kind writes them ("sources.copies[0].s3").
+func (idx *posIndex) aliasInlineCopies(root *node) {
+	copies := lookupPath(root, "sources", "copies")
+	if copies == nil || copies.kind != sequenceNode {
+		return
+	}
+	for i, c := range copies.items {
+		if c.kind != mappingNode {
+			continue
+		}
+		k := c.get("kind")
+		if k == nil || k.kind != scalarNode || k.value == "" {
+			continue
+		}
+		base := fmt.Sprintf("sources.copies[%d].%s", i, k.value)
+		if _, seen := idx.pos[base]; !seen {
+			idx.pos[base] = [2]int{c.line, c.col}
+		}
+		for _, key := range c.keys() {
+			switch key {
+			case "name", "role", "kind":
+				continue
+			}
+			idx.add(c.get(key), joinField(base, key), keyNode(c, key))
+		}
+	}
+}
+
+// keyNode returns the key node of key in mapping n (merged mappings
+// included), or nil.
+func keyNode(n *node, key string) *node {
+	for _, p := range n.pairs {
+		if !p.key.merge && p.key.value == key {
+			return p.key
+		}
+	}
+	for _, m := range n.merged() {
+		if k := keyNode(m, key); k != nil {
+			return k
+		}
+	}
+	return nil
+}
+
+// lookupPath returns the value at keys under mapping n, or nil.
+func lookupPath(n *node, keys ...string) *node {
+	for _, k := range keys {
+		if n == nil || n.kind != mappingNode {
+			return nil
+		}
+		n = n.get(k)
+	}
+	return n
 }
 
 // find returns the position of field, or of its nearest parent written in
 // the file (a missing required field points at its parent mapping).
 func (idx *posIndex) find(field string) (line, col int) {
 	for {
-		if at, ok := idx.pos[field]; ok {
+		if at, ok := idx.pos[field]; ok && at[0] > 0 {
 			return at[0], at[1]
 		}
 		if field == "" {
@@ -75,59 +126,22 @@ func (idx *posIndex) find(field string) (line, col int) {
 	}
 }
 
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
-// yamlProblems turns a go.yaml.in/yaml/v3 error (a syntax error or a
-// *yaml.TypeError) into located problems. yaml.v3 names only the line of a
-// syntax error (and not even that on line 1), so a syntax error is
-// described by goccy/go-yaml instead, whose errors carry line and column,
-// when it finds one; else by yaml.v3, with its line.
-func yamlProblems(name string, data []byte, err error) []FileProblem {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		if fp, ok := syntaxProblem(name, data); ok {
-			return []FileProblem{fp}
-		}
-	}
-	var msgs []string
-	if te != nil {
-		msgs = te.Errors
-	} else {
-		msgs = []string{err.Error()}
-	}
-	out := make([]FileProblem, 0, len(msgs))
-	for _, m := range msgs {
-		fp := FileProblem{File: name, Message: strings.TrimPrefix(m, "yaml: ")}
-		if sm := yamlLine.FindStringSubmatch(fp.Message); sm != nil {
-			fp.Line, _ = strconv.Atoi(sm[1])
-			fp.Message = sm[2]
-		} else if te == nil {
-			fp.Line = 1 // yaml.v3 leaves out "line 1"
-		}
-		fp.Hint = syntaxHint(fp.Message)
-		out = append(out, fp)
-	}
-	return out
-}
-
-// syntaxProblem describes the first syntax error goccy/go-yaml finds in
-// data, with its position.
-func syntaxProblem(name string, data []byte) (FileProblem, bool) {
-	_, err := parser.ParseBytes(data, 0)
+// syntaxProblem describes a goccy/go-yaml syntax error with its position.
+func syntaxProblem(name string, err error) FileProblem {
 	var ge goccy.Error
-	if err == nil || !errors.As(err, &ge) {
-		return FileProblem{}, false
-	}
-	tk := ge.GetToken()
-	if tk == nil || tk.Position == nil || tk.Position.Line == 0 {
-		return FileProblem{}, false
+	if !errors.As(err, &ge) {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		return FileProblem{File: name, Line: 1, Message: msg, Hint: syntaxHint(msg)}
 	}
 	msg := ge.GetMessage()
 	if strings.Contains(msg, "'\t'") {
 		msg = "found a tab, which cannot start any token"
 	}
-	return FileProblem{File: name, Line: tk.Position.Line, Column: tk.Position.Column,
-		Message: msg, Hint: syntaxHint(msg)}, true
+	fp := FileProblem{File: name, Line: 1, Message: msg, Hint: syntaxHint(msg)}
+	if tk := ge.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line > 0 {
+		fp.Line, fp.Column = tk.Position.Line, tk.Position.Column
+	}
+	return fp
 }
 
 func syntaxHint(msg string) string {

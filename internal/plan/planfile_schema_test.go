@@ -10,20 +10,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goccy/go-yaml"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 )
 
 const schemaPath = "../../schema/plan.schema.json"
 
+// compileSchema compiles the schema as the plan enforces it: the file,
+// with the settings of the linked kinds (Schema).
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	sch, err := c.Compile(schemaPath)
+	sch, err := compiledSchema()
 	require.NoError(t, err)
 	return sch
 }
@@ -32,9 +31,7 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 // schema validator expects.
 func yamlInstance(t *testing.T, data []byte) any {
 	t.Helper()
-	var v any
-	require.NoError(t, yaml.Unmarshal(data, &v))
-	b, err := json.Marshal(v)
+	b, err := yaml.YAMLToJSON(data)
 	require.NoError(t, err)
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	require.NoError(t, err)
@@ -82,7 +79,9 @@ func TestSchemaRejectsBadPlans(t *testing.T) {
 }
 
 // TestSchemaCoversPlanType keeps the hand-written schema in step with the
-// Go types: every object in it has exactly the yaml keys of its struct.
+// Go types: every object in it has exactly the keys of its struct (a
+// location or target: its own keys and "kind", the kind's settings being
+// generated from their types), and refuses unknown keys.
 func TestSchemaCoversPlanType(t *testing.T) {
 	b, err := os.ReadFile(schemaPath)
 	require.NoError(t, err)
@@ -91,12 +90,13 @@ func TestSchemaCoversPlanType(t *testing.T) {
 	defs := root["$defs"].(map[string]any)
 	var walk func(s map[string]any, typ reflect.Type, path string)
 	walk = func(s map[string]any, typ reflect.Type, path string) {
-		if r, ok := s["$ref"].(string); ok {
+		if r, ok := s["$ref"].(string); ok && s["properties"] == nil {
 			s = defs[strings.TrimPrefix(r, "#/$defs/")].(map[string]any)
 		}
 		for typ.Kind() == reflect.Pointer {
 			typ = typ.Elem()
 		}
+		_, located := locatedForms[typ]
 		switch {
 		case typ == durationType || typ == secretRefType:
 			return
@@ -105,9 +105,14 @@ func TestSchemaCoversPlanType(t *testing.T) {
 			require.True(t, ok, "%s: schema has no items", path)
 			walk(items, typ.Elem(), path+"[]")
 		case typ.Kind() == reflect.Struct:
-			assert.Equal(t, false, s["additionalProperties"], "%s: unknown keys must be refused", path)
+			fields := jsonFields(typ)
+			if located {
+				assert.Equal(t, false, s["unevaluatedProperties"], "%s: unknown keys must be refused", path)
+				fields["kind"] = stringType
+			} else {
+				assert.Equal(t, false, s["additionalProperties"], "%s: unknown keys must be refused", path)
+			}
 			props, _ := s["properties"].(map[string]any)
-			fields := yamlFields(typ)
 			var want, got []string
 			for k := range fields {
 				want = append(want, k)
@@ -119,7 +124,7 @@ func TestSchemaCoversPlanType(t *testing.T) {
 			slices.Sort(got)
 			require.Equal(t, want, got, "%s: schema properties", path)
 			for k, ft := range fields {
-				walk(props[k].(map[string]any), ft, join(path, k))
+				walk(props[k].(map[string]any), ft, joinField(path, k))
 			}
 		}
 	}

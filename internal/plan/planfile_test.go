@@ -97,12 +97,12 @@ func TestParseKeepsReferencesUnexpanded(t *testing.T) {
 	t.Setenv("OCIMOVE_ROUTING_DSN", "postgres://secret-value@db/routes")
 	p, err := ParseFileWith("../../examples/us-users-to-oci.yaml", ParseOptions{Lookup: os.LookupEnv})
 	require.NoError(t, err)
-	assert.Equal(t, SecretRef("env:OCIMOVE_ROUTING_DSN"), p.Cutover.Target.DSNRef)
+	assert.Equal(t, SecretRef("env:OCIMOVE_ROUTING_DSN"), targetPG(p).DSNRef)
 
 	p, err = ParseFile("../../examples/manual-approval.yaml")
 	require.NoError(t, err)
-	assert.Equal(t, SecretRef("env:ROUTING_WEBHOOK_URL"), p.Cutover.Target.URLRef, "${NAME} is canonicalized, not expanded")
-	assert.Equal(t, SecretRef("profile:routing-hmac"), p.Cutover.Target.SecretRef)
+	assert.Equal(t, SecretRef("env:ROUTING_WEBHOOK_URL"), targetHook(p).URLRef, "${NAME} is canonicalized, not expanded")
+	assert.Equal(t, SecretRef("profile:routing-hmac"), targetHook(p).SecretRef)
 }
 
 func TestExamplesParse(t *testing.T) {
@@ -124,8 +124,8 @@ func TestPublicExampleIsPlanExample(t *testing.T) {
 	require.NoError(t, err)
 	want := Example()
 	// The file adds a source profile, a compartment and maxRecopies.
-	want.Sources.Primary.Profile = "migration"
-	want.Destination.Compartment = "ocid1.compartment.oc1..aaaaaaaaexampleexampleexample"
+	primaryS3(want).Profile = "migration"
+	destOCI(want).Compartment = "ocid1.compartment.oc1..aaaaaaaaexampleexampleexample"
 	want.Verification.MaxRecopies = DefaultMaxRecopies
 	want.Normalize()
 	assert.Equal(t, want.Fingerprint(), p.Fingerprint())
@@ -160,8 +160,8 @@ cutover: {target: {kind: file, path: /tmp/r.json}}
 residency: {allowedRegions: [us-ashburn-1]}
 `))
 	require.NoError(t, err)
-	assert.Equal(t, "acme-replica", p.Sources.Copies[0].S3.Bucket)
-	assert.Equal(t, "us-east-1", p.Sources.Copies[0].S3.Region)
+	assert.Equal(t, "acme-replica", copyS3(p, 0).Bucket)
+	assert.Equal(t, "us-east-1", copyS3(p, 0).Region)
 }
 
 func TestLoadFileIsParseFile(t *testing.T) {

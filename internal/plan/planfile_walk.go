@@ -2,144 +2,273 @@ package plan
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/ocimove/ocimove/internal/routing"
+	"github.com/ocimove/ocimove/internal/store"
 )
 
 var (
-	planType      = reflect.TypeFor[Plan]()
-	durationType  = reflect.TypeFor[Duration]()
-	secretRefType = reflect.TypeFor[SecretRef]()
-	envPattern    = regexp.MustCompile(`\$\{[^}]*\}`)
+	planType     = reflect.TypeFor[Plan]()
+	durationType = reflect.TypeFor[Duration]()
+	stringType   = reflect.TypeFor[string]()
+	envPattern   = regexp.MustCompile(`\$\{[^}]*\}`)
 )
 
 // report records one problem at node n.
-type report func(n *yaml.Node, field, msg, hint string)
+type report func(n *node, field, msg, hint string)
 
-// checkNode walks n against the Go type t (through its yaml tags) and
-// reports unknown keys, wrong types and unparsable scalars at their
-// positions. A null value is always accepted: it means "the default".
-func checkNode(n *yaml.Node, t reflect.Type, path string, idx *posIndex, rep report) {
-	n = deref(n)
-	if n == nil || isNull(n) {
+// checkNode walks n against the Go type t (through its json tags, and for
+// locations and the routing target through the settings type of their
+// kind) and reports unknown keys, wrong types and unparsable scalars at
+// their positions. A null value is always accepted: it means "the
+// default".
+func checkNode(n *node, t reflect.Type, path string, rep report) {
+	if n.isNull() {
 		return
 	}
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if f, ok := locatedForms[t]; ok {
+		checkLocated(n, t, f, path, rep)
+		return
+	}
 	switch {
 	case t == durationType:
 		checkDuration(n, path, rep)
-		return
 	case t.Kind() == reflect.Struct:
-		checkStruct(n, t, path, idx, rep)
+		checkMapping(n, jsonFields(t), path, rep)
 	case t.Kind() == reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
+		if n.kind != sequenceNode {
 			rep(n, path, "must be a list, not "+describe(n), "write a YAML list: [a, b] or one '- item' per line")
 			return
 		}
-		for i, c := range n.Content {
-			checkNode(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), idx, rep)
+		for i, c := range n.items {
+			checkNode(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), rep)
 		}
 	default:
 		checkScalar(n, t, path, rep)
 	}
 }
 
-func checkStruct(n *yaml.Node, t reflect.Type, path string, idx *posIndex, rep report) {
-	if n.Kind != yaml.MappingNode {
+// checkMapping checks the keys of mapping n against fields.
+func checkMapping(n *node, fields map[string]reflect.Type, path string, rep report) {
+	if n.kind != mappingNode {
 		rep(n, path, "must be a mapping of keys to values, not "+describe(n), "write one 'key: value' per line, indented under "+orRoot(path))
 		return
 	}
-	fields := yamlFields(t)
-	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode {
+	seen := map[string]*node{}
+	for _, p := range n.pairs {
+		k, v := p.key, p.value
+		if k.kind != scalarNode {
 			rep(k, path, "has a key that is not a plain name", "keys are names such as bucket or region")
 			continue
 		}
-		if first, dup := seen[k.Value]; dup {
-			rep(k, join(path, k.Value), fmt.Sprintf("is given twice (first on line %d)", first.Line),
+		if k.merge {
+			for _, m := range (&node{kind: mappingNode, pairs: []pair{p}}).merged() {
+				checkMapping(m, fields, path, rep)
+			}
+			if v.kind != mappingNode && v.kind != sequenceNode {
+				rep(v, path, "merges "+describe(v)+", not a mapping", "merge a mapping: <<: *anchor")
+			}
+			continue
+		}
+		if first, dup := seen[k.value]; dup {
+			rep(k, joinField(path, k.value), fmt.Sprintf("is given twice (first on line %d)", first.line),
 				"each key may appear once in a mapping; remove or merge the duplicate")
 			continue
 		}
-		seen[k.Value] = k
-		if k.Tag == "!!merge" {
-			checkMerge(v, t, path, idx, rep)
-			continue
-		}
-		ft, ok := fields[k.Value]
+		seen[k.value] = k
+		ft, ok := fields[k.value]
 		if !ok {
-			rep(k, join(path, k.Value), "unknown key", unknownHint(k.Value, path, fields))
+			rep(k, joinField(path, k.value), "unknown key", unknownHint(k.value, path, fields))
 			continue
 		}
-		checkNode(v, ft, join(path, k.Value), idx, rep)
+		checkNode(v, ft, joinField(path, k.value), rep)
 	}
 }
 
-// checkMerge checks the mappings merged in by a '<<' key.
-func checkMerge(v *yaml.Node, t reflect.Type, path string, idx *posIndex, rep report) {
-	v = deref(v)
-	if v.Kind == yaml.SequenceNode {
-		for _, c := range v.Content {
-			checkStruct(deref(c), t, path, idx, rep)
+// locatedForm says how a plan type holds a kind's settings beside keys of
+// its own.
+type locatedForm struct {
+	routing bool   // a routing target kind, not a store kind
+	def     string // the kind when "kind" is not written; "" for none
+	nested  bool   // the settings may sit under their kind's name instead
+}
+
+var locatedForms = map[reflect.Type]locatedForm{
+	reflect.TypeFor[PrimarySource](): {def: DefaultSourceKind},
+	reflect.TypeFor[Destination]():   {def: DefaultDestinationKind},
+	reflect.TypeFor[SourceCopy]():    {nested: true},
+	reflect.TypeFor[Target]():        {routing: true},
+}
+
+// settingsType returns the settings struct type of kind k.
+func (f locatedForm) settingsType(k string) (reflect.Type, bool) {
+	var s any
+	if f.routing {
+		b, ok := routing.Kinds.Lookup(k)
+		if !ok {
+			return nil, false
+		}
+		s = b.New()
+	} else {
+		b, ok := store.Kinds.Lookup(k)
+		if !ok {
+			return nil, false
+		}
+		s = b.New()
+	}
+	t := reflect.TypeOf(s)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t, true
+}
+
+func (f locatedForm) unknown(k string) (msg, hint string) {
+	if f.routing {
+		return unknownTargetKind(k)
+	}
+	return unknownStoreKind(k)
+}
+
+func (f locatedForm) choices() string {
+	if f.routing {
+		return routing.Kinds.Choices()
+	}
+	return store.Kinds.Choices()
+}
+
+// checkLocated checks a mapping that holds a kind's settings beside the
+// keys of type t: its keys are t's, "kind" and those of the kind's
+// settings (or, for a copy without "kind", one key per store kind, each
+// holding that kind's settings).
+func checkLocated(n *node, t reflect.Type, f locatedForm, path string, rep report) {
+	if n.kind != mappingNode {
+		rep(n, path, "must be a mapping of keys to values, not "+describe(n), "write one 'key: value' per line, indented under "+orRoot(path))
+		return
+	}
+	fields := jsonFields(t)
+	fields["kind"] = stringType
+	kn := n.get("kind")
+	k := f.def
+	if kn != nil {
+		if kn.kind != scalarNode || kn.tag != "!!str" || kn.value == "" {
+			rep(kn, joinField(path, "kind"), "must be a kind's name, not "+describe(kn), "use "+f.choices())
+			return
+		}
+		k = kn.value
+	}
+	if kn == nil && f.nested {
+		var set []string
+		for _, sk := range store.Kinds.Names() {
+			st, _ := f.settingsType(sk)
+			fields[sk] = st
+			if n.get(sk) != nil {
+				set = append(set, sk)
+			}
+		}
+		checkMapping(n, fields, path, rep)
+		if len(set) > 1 {
+			rep(n, path, "sets "+bothOf(set), "a copy is one bucket; list each bucket as its own copy")
 		}
 		return
 	}
-	checkStruct(v, t, path, idx, rep)
+	if k == "" {
+		rep(n, joinField(path, "kind"), "is required", "use "+f.choices())
+		return
+	}
+	st, ok := f.settingsType(k)
+	if !ok {
+		msg, hint := f.unknown(k)
+		rep(kn, joinField(path, "kind"), msg, hint)
+		return
+	}
+	for name, ft := range jsonFields(st) {
+		if _, clash := fields[name]; !clash {
+			fields[name] = ft
+		}
+	}
+	checkMapping(n, fields, path, rep)
 }
 
-func checkDuration(n *yaml.Node, path string, rep report) {
+// bothOf names two or more keys: "both s3 and oci", "s3, oci and file".
+func bothOf(keys []string) string {
+	if len(keys) == 2 {
+		return "both " + keys[0] + " and " + keys[1]
+	}
+	return strings.Join(keys[:len(keys)-1], ", ") + " and " + keys[len(keys)-1]
+}
+
+func checkDuration(n *node, path string, rep report) {
 	const hint = "write a Go duration with a unit, such as 30s, 15m or 168h"
-	if n.Kind != yaml.ScalarNode {
+	if n.kind != scalarNode {
 		rep(n, path, "must be a duration, not "+describe(n), hint)
 		return
 	}
-	if tag := n.ShortTag(); tag == "!!int" || tag == "!!float" {
-		rep(n, path, fmt.Sprintf("%s has no unit", n.Value), hint)
+	if n.tag == "!!int" || n.tag == "!!float" {
+		rep(n, path, fmt.Sprintf("%s has no unit", n.value), hint)
 		return
 	}
-	if _, err := ParseDuration(n.Value); err != nil {
-		rep(n, path, fmt.Sprintf("%q is not a duration", n.Value), hint)
+	if _, err := ParseDuration(n.value); err != nil {
+		rep(n, path, fmt.Sprintf("%q is not a duration", n.value), hint)
 	}
 }
 
-func checkScalar(n *yaml.Node, t reflect.Type, path string, rep report) {
-	if n.Kind != yaml.ScalarNode {
+func checkScalar(n *node, t reflect.Type, path string, rep report) {
+	if n.kind != scalarNode {
 		rep(n, path, fmt.Sprintf("must be %s, not %s", kindName(t), describe(n)), scalarHint(t))
 		return
 	}
-	tag := n.ShortTag()
 	switch t.Kind() {
 	case reflect.String:
-		if t != secretRefType && envPattern.MatchString(n.Value) {
+		if n.tag != "!!str" {
+			n.str = true // 2024 or true where a string goes: the string as written
+		}
+		if t != secretRefType && envPattern.MatchString(n.value) {
 			rep(n, path, "holds a ${...} reference, which is not expanded here",
 				"only fields ending in Ref (dsnRef, urlRef, secretRef, passphraseRef) take references; write the value itself")
 		}
 	case reflect.Bool:
-		if tag != "!!bool" {
+		if n.tag != "!!bool" {
 			rep(n, path, fmt.Sprintf("must be true or false, not %s", describe(n)), "write true or false, without quotes")
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if tag != "!!int" {
+		if n.tag != "!!int" {
 			rep(n, path, fmt.Sprintf("must be a whole number, not %s", describe(n)), scalarHint(t))
 			return
 		}
-		if err := n.Decode(reflect.New(t).Interface()); err != nil {
-			rep(n, path, fmt.Sprintf("%s is out of range", n.Value), scalarHint(t))
+		if !fitsInt(n.num, t.Bits()) {
+			rep(n, path, fmt.Sprintf("%s is out of range", n.value), scalarHint(t))
 		}
 	case reflect.Float32, reflect.Float64:
-		if tag != "!!int" && tag != "!!float" {
+		if n.tag != "!!int" && n.tag != "!!float" {
 			rep(n, path, fmt.Sprintf("must be a number, not %s", describe(n)), scalarHint(t))
+			return
+		}
+		if f, ok := n.num.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			rep(n, path, fmt.Sprintf("must be a finite number, not %s", n.value), scalarHint(t))
 		}
 	}
+}
+
+// fitsInt reports whether v (int64 or uint64) fits a signed integer of
+// bits bits.
+func fitsInt(v any, bits int) bool {
+	switch x := v.(type) {
+	case int64:
+		return bits >= 64 || (x >= -(1<<(bits-1)) && x < 1<<(bits-1))
+	case uint64:
+		return x <= math.MaxInt64 && (bits >= 64 || x < 1<<(bits-1))
+	}
+	return false
 }
 
 func scalarHint(t reflect.Type) string {
@@ -168,22 +297,22 @@ func kindName(t reflect.Type) string {
 
 // describe names what n is, for messages. Scalar values are quoted; they
 // are never secret references (those are strings, which any scalar is).
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
+func describe(n *node) string {
+	switch n.kind {
+	case mappingNode:
 		return "a mapping"
-	case yaml.SequenceNode:
+	case sequenceNode:
 		return "a list"
 	}
-	switch n.ShortTag() {
+	switch n.tag {
 	case "!!str":
-		return fmt.Sprintf("the string %q", n.Value)
+		return fmt.Sprintf("the string %q", n.value)
 	case "!!bool":
-		return "the boolean " + n.Value
+		return "the boolean " + n.value
 	case "!!int", "!!float":
-		return "the number " + n.Value
+		return "the number " + n.value
 	}
-	return strconv.Quote(n.Value)
+	return strconv.Quote(n.value)
 }
 
 func unknownHint(key, path string, fields map[string]reflect.Type) string {
@@ -212,13 +341,6 @@ func orRoot(path string) string {
 	return path
 }
 
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
 // editDistance is the Levenshtein distance of a and b.
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
@@ -238,48 +360,4 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
-
-// yamlFields maps the yaml keys of struct type t (inline fields
-// flattened) to their types.
-func yamlFields(t reflect.Type) map[string]reflect.Type {
-	if m, ok := fieldCache.Load(t); ok {
-		return m.(map[string]reflect.Type)
-	}
-	m := map[string]reflect.Type{}
-	for f := range t.Fields() {
-		if !f.IsExported() {
-			continue
-		}
-		tag := f.Tag.Get("yaml")
-		name, opts, _ := strings.Cut(tag, ",")
-		if name == "-" {
-			continue
-		}
-		if slices.Contains(strings.Split(opts, ","), "inline") {
-			for k, v := range yamlFields(f.Type) {
-				m[k] = v
-			}
-			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		m[name] = f.Type
-	}
-	fieldCache.Store(t, m)
-	return m
-}
-
-func deref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }

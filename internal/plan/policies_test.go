@@ -4,16 +4,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goccy/go-yaml"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 )
 
 // TestCopyPoliciesParse: destination.foreignObjects and
 // verification.requireSourceCheck parse from a plan file, default to
 // refuse and false, and an unknown policy is refused naming its line.
 func TestCopyPoliciesParse(t *testing.T) {
-	base, err := yaml.Marshal(Example())
+	base, err := yaml.MarshalWithOptions(Example(), yaml.Indent(4))
 	require.NoError(t, err)
 	p, err := Parse("plan.yaml", base)
 	require.NoError(t, err)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ocimove/ocimove/internal/kind"
 )
 
 // ErrInvalid is wrapped by every *ValidationError, so that callers can test
@@ -79,4 +81,19 @@ func (ps *problems) err() error {
 		return nil
 	}
 	return &ValidationError{Problems: ps.list}
+}
+
+// at returns a kind.Reporter that adds problems to ps, their fields under
+// prefix: how a kind's settings report at their place in the plan.
+func (ps *problems) at(prefix string) kind.Reporter { return prefixed{ps, prefix} }
+
+type prefixed struct {
+	ps     *problems
+	prefix string
+}
+
+func (r prefixed) Add(field, msg, hint string) { r.ps.add(joinField(r.prefix, field), msg, hint) }
+
+func (r prefixed) Addf(field, hint, format string, args ...any) {
+	r.ps.addf(joinField(r.prefix, field), hint, format, args...)
 }

@@ -27,15 +27,6 @@ func TestCanonicalOCIRegion(t *testing.T) {
 	assert.Equal(t, "xx-nowhere-9", r)
 }
 
-func TestValidAWSRegion(t *testing.T) {
-	for _, r := range []string{"us-east-1", "ap-southeast-1", "us-gov-west-1", "cn-northwest-1", "eusc-de-east-1", "il-central-1"} {
-		assert.True(t, ValidAWSRegion(r), r)
-	}
-	for _, r := range []string{"", "useast1", "us-east", "US-EAST-1", "us_east_1", "us-ashburn", "us-east-1a"} {
-		assert.False(t, ValidAWSRegion(r), r)
-	}
-}
-
 func TestFiltersAdmit(t *testing.T) {
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	f := Filters{

@@ -7,6 +7,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ocimove/ocimove/internal/routing/webhook"
+	"github.com/ocimove/ocimove/internal/store/ocistore"
 )
 
 func mapLookup(m map[string]string) func(string) (string, bool) {
@@ -102,7 +105,7 @@ func TestSecretRefParseAndCanonical(t *testing.T) {
 
 func TestValidateSecrets(t *testing.T) {
 	p := Example()
-	p.Destination.Auth.PassphraseRef = "env:OCI_KEY_PASSPHRASE"
+	destOCI(p).Auth.PassphraseRef = "env:OCI_KEY_PASSPHRASE"
 
 	err := p.ValidateSecrets(mapLookup(map[string]string{"OCI_KEY_PASSPHRASE": "pp-value"}))
 	var ve *ValidationError
@@ -123,7 +126,7 @@ func TestValidateSecrets(t *testing.T) {
 
 func TestValidateSecretsNeverReportsValues(t *testing.T) {
 	p := Example()
-	p.Cutover.Target = Target{Kind: TargetWebhook, URLRef: "env:HOOK_URL", SecretRef: "env:HOOK_KEY"}
+	p.Cutover.Target = Target{Settings: &webhook.Settings{URLRef: "env:HOOK_URL", SecretRef: "env:HOOK_KEY"}}
 	err := p.ValidateSecrets(mapLookup(map[string]string{"HOOK_URL": "https://hooks.example/tok-value", "HOOK_KEY": ""}))
 	var ve *ValidationError
 	require.ErrorAs(t, err, &ve)
@@ -134,7 +137,7 @@ func TestValidateSecretsNeverReportsValues(t *testing.T) {
 func TestSecretRefsListsFields(t *testing.T) {
 	p := Example()
 	p.Sources.Copies = append(p.Sources.Copies, SourceCopy{Role: RoleReplica,
-		OCI: &OCIBucket{Region: "us-phoenix-1", Bucket: "r", Auth: OCIAuth{PassphraseRef: "env:P"}}})
+		Location: At(&ocistore.Settings{Region: "us-phoenix-1", Bucket: "r", Auth: ocistore.Auth{PassphraseRef: "env:P"}})})
 	assert.Equal(t, []FieldRef{
 		{Field: "sources.copies[1].oci.auth.passphraseRef", Ref: "env:P"},
 		{Field: "cutover.target.dsnRef", Ref: "env:OCIMOVE_ROUTING_DSN"},

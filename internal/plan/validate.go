@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"strings"
+
+	"github.com/ocimove/ocimove/internal/routing"
 )
 
 var planID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
@@ -127,49 +130,11 @@ func (p *Plan) checkFreeze(ps *problems) {
 	}
 }
 
-var pgTable = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
-
 func (p *Plan) checkCutover(ps *problems) {
-	t := p.Cutover.Target
-	const f = "cutover.target"
-	notFor := func(field string, set bool) {
-		if set {
-			ps.addf(f+"."+field, "remove it", "does not apply to a %s target", t.Kind)
-		}
-	}
-	required := func(field string, set bool, what string) {
-		if !set {
-			ps.addf(f+"."+field, "write a reference: env:NAME, profile:NAME or file:/path",
-				"is required for a %s target: it refers to %s", t.Kind, what)
-		}
-	}
-	switch t.Kind {
-	case TargetPostgres:
-		required("dsnRef", t.DSNRef != "", "the PostgreSQL connection string")
-		if t.Table != "" && !pgTable.MatchString(t.Table) {
-			ps.addf(f+".table", "use an identifier, optionally schema-qualified, such as routing.shards", "%q is not a table name", t.Table)
-		}
-		notFor("urlRef", t.URLRef != "")
-		notFor("secretRef", t.SecretRef != "")
-		notFor("path", t.Path != "")
-	case TargetWebhook:
-		required("urlRef", t.URLRef != "", "the webhook URL")
-		required("secretRef", t.SecretRef != "", "the HMAC-SHA256 key")
-		notFor("dsnRef", t.DSNRef != "")
-		notFor("table", t.Table != "")
-		notFor("path", t.Path != "")
-	case TargetFile:
-		if strings.TrimSpace(t.Path) == "" {
-			ps.add(f+".path", "is required for a file target", "name the routing file, such as /var/lib/ocimove/routes.json")
-		}
-		notFor("dsnRef", t.DSNRef != "")
-		notFor("table", t.Table != "")
-		notFor("urlRef", t.URLRef != "")
-		notFor("secretRef", t.SecretRef != "")
-	case "":
-		ps.add(f+".kind", "is required", "use postgres, webhook or file")
-	default:
-		ps.addf(f+".kind", "use postgres, webhook or file", "unknown routing target %q", t.Kind)
+	if t := p.Cutover.Target.Settings; t != nil {
+		t.Validate(ps.at("cutover.target"))
+	} else {
+		ps.add("cutover.target.kind", "is required", "use "+routing.Kinds.Choices())
 	}
 	switch p.Cutover.Approval {
 	case ApprovalAuto, ApprovalManual:
@@ -191,7 +156,9 @@ func (p *Plan) checkResidency(ps *problems) {
 				"%q is not a known OCI region", r)
 		}
 	}
-	dr := p.Destination.Region
+	// A destination whose settings name an OCI region is checked here; the
+	// region derived from the endpoint in use is checked where it writes.
+	dr := p.Destination.Place().Region
 	if _, known := CanonicalOCIRegion(dr); known && !p.AllowedRegion(dr) {
 		ps.addf("destination.region",
 			"write to an allowed region, or add the region to residency.allowedRegions if the data may live there",
@@ -234,24 +201,22 @@ type FieldRef struct {
 	Ref   SecretRef `json:"ref"`
 }
 
-// SecretRefs lists the plan's non-empty secret references, in field order.
+// SecretRefs lists the plan's non-empty secret references, in field
+// order: those of every location's settings and of the routing target,
+// whatever their kinds.
 func (p *Plan) SecretRefs() []FieldRef {
 	var out []FieldRef
-	add := func(field string, r SecretRef) {
-		if r != "" {
-			out = append(out, FieldRef{Field: field, Ref: r})
-		}
+	add := func(prefix string, settings any) {
+		walkRefs(settings, prefix, func(field string, r reflect.Value) {
+			out = append(out, FieldRef{Field: field, Ref: SecretRef(r.String())})
+		})
 	}
+	add("sources.primary", p.Sources.Primary.Settings)
 	for i, c := range p.Sources.Copies {
-		if c.OCI != nil {
-			add(fmt.Sprintf("sources.copies[%d].oci.auth.passphraseRef", i), c.OCI.Auth.PassphraseRef)
-		}
+		add(fmt.Sprintf("sources.copies[%d].%s", i, c.Kind()), c.Settings)
 	}
-	add("destination.auth.passphraseRef", p.Destination.Auth.PassphraseRef)
-	t := p.Cutover.Target
-	add("cutover.target.dsnRef", t.DSNRef)
-	add("cutover.target.urlRef", t.URLRef)
-	add("cutover.target.secretRef", t.SecretRef)
+	add("destination", p.Destination.Settings)
+	add("cutover.target", p.Cutover.Target.Settings)
 	return out
 }
 

@@ -74,7 +74,7 @@ func (p *Plan) checkShards(ps *problems) {
 	}
 
 	d := p.Destination
-	if mp := d.ManifestPrefix; mp != "" && d.ManifestBucket == d.Bucket {
+	if mp := d.ManifestPrefix; mp != "" && d.inOwnBucket() {
 		n := 0
 		for _, e := range es {
 			if !strings.HasPrefix(e.prefix, mp) && !strings.HasPrefix(mp, e.prefix) {

@@ -9,6 +9,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ocimove/ocimove/internal/routing/webhook"
+	"github.com/ocimove/ocimove/internal/store/ocistore"
+	"github.com/ocimove/ocimove/internal/store/s3store"
 )
 
 func TestExampleIsValid(t *testing.T) {
@@ -26,45 +30,47 @@ func TestValidateNamesField(t *testing.T) {
 		mutate func(p *Plan)
 		fields []string
 	}{
-		{"disallowed destination region", func(p *Plan) { p.Destination.Region = "eu-frankfurt-1" },
+		{"disallowed destination region", func(p *Plan) { destOCI(p).Region = "eu-frankfurt-1" },
 			[]string{"destination.region"}},
-		{"unknown destination region", func(p *Plan) { p.Destination.Region = "xx-nowhere-9" },
+		{"unknown destination region", func(p *Plan) { destOCI(p).Region = "xx-nowhere-9" },
 			[]string{"destination.region"}},
-		{"missing destination region", func(p *Plan) { p.Destination.Region = "" },
+		{"missing destination region", func(p *Plan) { destOCI(p).Region = "" },
 			[]string{"destination.region"}},
 		{"empty allowed regions", func(p *Plan) { p.Residency.AllowedRegions = nil },
 			[]string{"residency.allowedRegions"}},
 		{"unknown allowed region", func(p *Plan) { p.Residency.AllowedRegions = []string{"us-ashburn-1", "mars-north-1"} },
 			[]string{"residency.allowedRegions[1]"}},
-		{"primary region not AWS", func(p *Plan) { p.Sources.Primary.Region = "useast1" },
+		{"primary region not AWS", func(p *Plan) { primaryS3(p).Region = "useast1" },
 			[]string{"sources.primary.region"}},
-		{"primary bucket missing", func(p *Plan) { p.Sources.Primary.Bucket = "" },
+		{"primary bucket missing", func(p *Plan) { primaryS3(p).Bucket = "" },
 			[]string{"sources.primary.bucket"}},
-		{"primary bucket invalid", func(p *Plan) { p.Sources.Primary.Bucket = "Bad_Bucket" },
+		{"primary bucket invalid", func(p *Plan) { primaryS3(p).Bucket = "Bad_Bucket" },
 			[]string{"sources.primary.bucket"}},
 		{"unknown foreign-object policy", func(p *Plan) { p.Destination.ForeignObjects = "adopt" },
 			[]string{"destination.foreignObjects"}},
-		{"primary endpoint with credentials", func(p *Plan) { p.Sources.Primary.Endpoint = "http://key:hunter2@127.0.0.1:9000" },
+		{"primary endpoint with credentials", func(p *Plan) { primaryS3(p).Endpoint = "http://key:hunter2@127.0.0.1:9000" },
 			[]string{"sources.primary.endpoint"}},
-		{"copy region not AWS", func(p *Plan) { p.Sources.Copies[0].S3.Region = "singapore" },
+		{"copy region not AWS", func(p *Plan) { copyS3(p, 0).Region = "singapore" },
 			[]string{"sources.copies[0].s3.region"}},
 		{"copy role unknown", func(p *Plan) { p.Sources.Copies[0].Role = "mirror" },
 			[]string{"sources.copies[0].role"}},
-		{"copy locates nothing", func(p *Plan) { p.Sources.Copies[0].S3 = nil },
+		{"copy locates nothing", func(p *Plan) { p.Sources.Copies[0].Settings = nil },
 			[]string{"sources.copies[0]"}},
-		{"copy is the primary", func(p *Plan) { p.Sources.Copies[0].S3 = &S3Bucket{Bucket: "acme-users-us", Region: "us-east-1"} },
+		{"copy is the primary", func(p *Plan) {
+			p.Sources.Copies[0].Location = At(&s3store.Settings{Bucket: "acme-users-us", Region: "us-east-1"})
+		},
 			[]string{"sources.copies[0].s3"}},
 		{"copy is the destination", func(p *Plan) {
 			p.Sources.Copies = append(p.Sources.Copies, SourceCopy{Role: RoleReplica,
-				OCI: &OCIBucket{Namespace: "acme", Region: "iad", Bucket: "users"}})
+				Location: At(&ocistore.Settings{Namespace: "acme", Region: "iad", Bucket: "users"})})
 		}, []string{"sources.copies[1].oci"}},
 		{"copy OCI region unknown", func(p *Plan) {
 			p.Sources.Copies = append(p.Sources.Copies, SourceCopy{Role: RoleReplica,
-				OCI: &OCIBucket{Region: "us-east-1", Bucket: "users-replica"}})
+				Location: At(&ocistore.Settings{Region: "us-east-1", Bucket: "users-replica"})})
 		}, []string{"sources.copies[1].oci.region"}},
 		{"copy names repeat", func(p *Plan) {
 			p.Sources.Copies = append(p.Sources.Copies, SourceCopy{Name: "backup-singapore", Role: RoleBackup,
-				S3: &S3Bucket{Bucket: "acme-users-backup-2", Region: "ap-southeast-2"}})
+				Location: At(&s3store.Settings{Bucket: "acme-users-backup-2", Region: "ap-southeast-2"})})
 		}, []string{"sources.copies[1].name"}},
 		{"bad include glob", func(p *Plan) { p.Sources.Primary.Filters.Include = []string{"users/[a-"} },
 			[]string{"sources.primary.filters.include[0]"}},
@@ -111,34 +117,31 @@ func TestValidateNamesField(t *testing.T) {
 			p.Freeze.MaxDuration = Duration(time.Minute)
 		}, []string{"freeze.maxDuration"}},
 		{"negative drain wait", func(p *Plan) { p.Freeze.DrainWait = Duration(-time.Second) }, []string{"freeze.drainWait"}},
-		{"unknown routing target", func(p *Plan) { p.Cutover.Target.Kind = "etcd" }, []string{"cutover.target.kind"}},
+		{"unknown routing target", func(p *Plan) { p.Cutover.Target.Settings = &unknownTarget{unknownKind{kind: "etcd"}} }, []string{"cutover.target.kind"}},
 		{"missing routing target", func(p *Plan) { p.Cutover.Target = Target{} }, []string{"cutover.target.kind"}},
-		{"postgres without dsnRef", func(p *Plan) { p.Cutover.Target.DSNRef = "" }, []string{"cutover.target.dsnRef"}},
+		{"postgres without dsnRef", func(p *Plan) { targetPG(p).DSNRef = "" }, []string{"cutover.target.dsnRef"}},
 		{"webhook without secretRef", func(p *Plan) {
-			p.Cutover.Target = Target{Kind: TargetWebhook, URLRef: "env:HOOK_URL"}
+			p.Cutover.Target = Target{Settings: &webhook.Settings{URLRef: "env:HOOK_URL"}}
 		}, []string{"cutover.target.secretRef"}},
-		{"file target with a dsnRef", func(p *Plan) {
-			p.Cutover.Target = Target{Kind: TargetFile, Path: "/tmp/routes.json", DSNRef: "env:X"}
-		}, []string{"cutover.target.dsnRef"}},
-		{"inline DSN", func(p *Plan) { p.Cutover.Target.DSNRef = "postgres://app:hunter2@db:5432/routes" },
+		{"inline DSN", func(p *Plan) { targetPG(p).DSNRef = "postgres://app:hunter2@db:5432/routes" },
 			[]string{"cutover.target.dsnRef"}},
-		{"inline passphrase", func(p *Plan) { p.Destination.Auth.PassphraseRef = "hunter2" },
+		{"inline passphrase", func(p *Plan) { destOCI(p).Auth.PassphraseRef = "hunter2" },
 			[]string{"destination.auth.passphraseRef"}},
 		{"unknown approval", func(p *Plan) { p.Cutover.Approval = "yes" }, []string{"cutover.approval"}},
 		{"destination endpoint names another region", func(p *Plan) {
-			p.Destination.Endpoint = "https://objectstorage.us-phoenix-1.oraclecloud.com"
+			destOCI(p).Endpoint = "https://objectstorage.us-phoenix-1.oraclecloud.com"
 		}, []string{"destination.endpoint"}},
-		{"archive tier", func(p *Plan) { p.Destination.StorageTier = "Archive" }, []string{"destination.storageTier"}},
-		{"principal auth with a profile", func(p *Plan) { p.Destination.Auth.Method = AuthInstancePrincipal },
+		{"archive tier", func(p *Plan) { destOCI(p).StorageTier = "Archive" }, []string{"destination.storageTier"}},
+		{"principal auth with a profile", func(p *Plan) { destOCI(p).Auth.Method = ocistore.AuthInstancePrincipal },
 			[]string{"destination.auth.profile"}},
-		{"unknown auth method", func(p *Plan) { p.Destination.Auth.Method = "password" }, []string{"destination.auth.method"}},
-		{"bad compartment", func(p *Plan) { p.Destination.Compartment = "my-compartment" }, []string{"destination.compartment"}},
+		{"unknown auth method", func(p *Plan) { destOCI(p).Auth.Method = "password" }, []string{"destination.auth.method"}},
+		{"bad compartment", func(p *Plan) { destOCI(p).Compartment = "my-compartment" }, []string{"destination.compartment"}},
 		{"bad id", func(p *Plan) { p.ID = "has space" }, []string{"id"}},
 		{"missing id", func(p *Plan) { p.ID = "" }, []string{"id"}},
 		{"negative retention", func(p *Plan) { p.Soak.Retention = Duration(-time.Hour) }, []string{"soak.retention"}},
 		// Valid variations.
-		{"short region code", func(p *Plan) { p.Destination.Region = "IAD" }, nil},
-		{"phoenix is allowed", func(p *Plan) { p.Destination.Region = "us-phoenix-1" }, nil},
+		{"short region code", func(p *Plan) { destOCI(p).Region = "IAD" }, nil},
+		{"phoenix is allowed", func(p *Plan) { destOCI(p).Region = "us-phoenix-1" }, nil},
 		{"manifests in their own bucket", func(p *Plan) {
 			p.Shards.Prefixes = []string{"_migrations/"}
 			p.Destination.ManifestBucket = "users-manifests"
@@ -146,12 +149,12 @@ func TestValidateNamesField(t *testing.T) {
 		{"generated prefixes ending in a slash do not overlap", func(p *Plan) { p.Shards = Shards{Generator: "u{0..10}/"} }, nil},
 		{"threshold zero", func(p *Plan) { p.Delta.Threshold = ptr(0) }, nil},
 		{"webhook target", func(p *Plan) {
-			p.Cutover.Target = Target{Kind: TargetWebhook, URLRef: "${HOOK_URL}", SecretRef: "file:/etc/ocimove/hook.key"}
+			p.Cutover.Target = Target{Settings: &webhook.Settings{URLRef: "${HOOK_URL}", SecretRef: "file:/etc/ocimove/hook.key"}}
 		}, nil},
 		{"local endpoints", func(p *Plan) {
-			p.Sources.Primary.Endpoint = "http://127.0.0.1:9000"
-			p.Sources.Primary.UsePathStyle = true
-			p.Destination.Endpoint = "http://127.0.0.1:9100"
+			primaryS3(p).Endpoint = "http://127.0.0.1:9000"
+			primaryS3(p).UsePathStyle = true
+			destOCI(p).Endpoint = "http://127.0.0.1:9100"
 		}, nil},
 	}
 	for _, tc := range cases {
@@ -180,8 +183,8 @@ func TestValidateReportsAllProblems(t *testing.T) {
 	p := Example()
 	p.BatchSize = ptr(0)
 	p.Window = ptr(5000)
-	p.Destination.Region = "eu-frankfurt-1"
-	p.Cutover.Target.Kind = "carrier-pigeon"
+	destOCI(p).Region = "eu-frankfurt-1"
+	p.Cutover.Target.Settings = &unknownTarget{unknownKind{kind: "carrier-pigeon"}}
 	p.Shards = Shards{Prefixes: []string{"a/", "a/b/"}}
 	err := p.Validate()
 	var ve *ValidationError

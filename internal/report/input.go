@@ -5,6 +5,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing"
+	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/workflows"
 )
 
@@ -38,7 +39,7 @@ type MigrationInfo struct {
 type Location struct {
 	Name   string `json:"name,omitempty"` // a copy's name
 	Role   string `json:"role,omitempty"` // primary, replica, backup, destination
-	Cloud  string `json:"cloud"`          // "s3" or "oci"
+	Cloud  string `json:"cloud"`          // the store kind: "s3", "oci", "file", …
 	Bucket string `json:"bucket"`
 	Region string `json:"region"`
 	// Namespace is the OCI namespace (oci only).
@@ -60,7 +61,7 @@ func (l Location) String() string {
 type ShardInfo struct {
 	workflows.ShardStatus
 	// Routes is the routing target's history of the shard, when the
-	// caller can read it (routing.Historian). Without it the routing
+	// caller can read it (routing.History). Without it the routing
 	// changes are derived from the transitions.
 	Routes []routing.HistoryEntry `json:"routes,omitempty"`
 }
@@ -77,14 +78,11 @@ const SystemActor = workflows.SystemActor
 // name, source and destination locations, allowed regions, modes. p
 // should be normalized (plan.ParseFile returns it so).
 func MigrationInfoFromPlan(p *plan.Plan) MigrationInfo {
-	pr := p.Sources.Primary
 	info := MigrationInfo{
-		ID:   p.ID,
-		Name: p.Name,
-		Source: Location{Role: "primary", Cloud: "s3", Bucket: pr.Bucket, Region: pr.Region,
-			Endpoint: pr.Endpoint},
-		Destination: Location{Role: "destination", Cloud: "oci", Bucket: p.Destination.Bucket,
-			Region: p.Destination.Region, Namespace: p.Destination.Namespace, Endpoint: p.Destination.Endpoint},
+		ID:               p.ID,
+		Name:             p.Name,
+		Source:           locationOf("primary", "", p.Sources.Primary.Place()),
+		Destination:      locationOf("destination", "", p.Destination.Place()),
 		ManifestBucket:   p.Destination.ManifestBucket,
 		AllowedRegions:   append([]string(nil), p.Residency.AllowedRegions...),
 		VerificationMode: string(p.Verification.Mode),
@@ -93,14 +91,13 @@ func MigrationInfoFromPlan(p *plan.Plan) MigrationInfo {
 		PlanFingerprint:  p.Fingerprint(),
 	}
 	for _, c := range p.Sources.Copies {
-		l := Location{Name: c.Name, Role: string(c.Role)}
-		switch {
-		case c.S3 != nil:
-			l.Cloud, l.Bucket, l.Region, l.Endpoint = "s3", c.S3.Bucket, c.S3.Region, c.S3.Endpoint
-		case c.OCI != nil:
-			l.Cloud, l.Bucket, l.Region, l.Namespace, l.Endpoint = "oci", c.OCI.Bucket, c.OCI.Region, c.OCI.Namespace, c.OCI.Endpoint
-		}
-		info.Copies = append(info.Copies, l)
+		info.Copies = append(info.Copies, locationOf(string(c.Role), c.Name, c.Place()))
 	}
 	return info
+}
+
+// locationOf is the report's location of a plan's place.
+func locationOf(role, name string, pl store.Place) Location {
+	return Location{Name: name, Role: role, Cloud: pl.Kind, Bucket: pl.Bucket, Region: pl.Region,
+		Namespace: pl.Namespace, Endpoint: pl.Endpoint}
 }

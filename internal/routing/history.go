@@ -1,6 +1,9 @@
 package routing
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Event kinds recorded in a target's history.
 const (
@@ -23,4 +26,13 @@ type HistoryEntry struct {
 	Owner       string    `json:"owner,omitempty"` // the migration that made the change
 	Reason      string    `json:"reason,omitempty"`
 	At          time.Time `json:"at"`
+}
+
+// History is implemented by targets that keep the events of each shard's
+// route, so that a report shows the routing changes as the target
+// recorded them (a caller without it derives them from the shard's
+// transitions).
+type History interface {
+	// History returns the shard's recorded events, oldest first.
+	History(ctx context.Context, shard string) ([]HistoryEntry, error)
 }

@@ -1,5 +1,7 @@
 // Package store defines the small object-store interface that every backend
-// (S3, OCI Object Storage) implements, and the value types they share.
+// (S3, OCI Object Storage, a local directory) implements, the value types
+// they share, and the registry of store kinds through which plans name
+// them (Register, Settings).
 //
 // The interface follows rclone's fs.Fs: a small required surface, plus
 // optional capabilities expressed as one-method interfaces that callers

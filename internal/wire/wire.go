@@ -50,7 +50,8 @@ type Config struct {
 	// Nil: from the migration's workflow, by its plan query.
 	PlanLoader activities.PlanLoader
 	// Stores opens a plan's stores. Nil: through the real SDKs with the
-	// worker's credentials (activities.PlanStores).
+	// worker's credentials (activities.PlanStores), reporting their
+	// retries and throttling to the worker's metrics.
 	Stores activities.StoreResolver
 	// Routing opens a plan's routing target. Nil: activities.PlanRouting.
 	Routing activities.RoutingResolver
@@ -121,7 +122,8 @@ func NewWorker(cfg Config) (*Worker, error) {
 	}
 	acfg.Stores, acfg.Routing = cfg.Stores, cfg.Routing
 	if acfg.Stores == nil {
-		acfg.Stores = activities.PlanStores{}
+		// The stores report their retries and throttling to the metrics.
+		acfg.Stores = activities.PlanStores{Observer: m}
 	}
 	if acfg.Routing == nil {
 		acfg.Routing = &activities.PlanRouting{}

@@ -27,7 +27,10 @@ import (
 	"github.com/ocimove/ocimove/internal/devserver"
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/plan"
+	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/store"
+	"github.com/ocimove/ocimove/internal/store/ocistore"
+	"github.com/ocimove/ocimove/internal/store/s3store"
 	"github.com/ocimove/ocimove/internal/testenv"
 	"github.com/ocimove/ocimove/internal/wire"
 	"github.com/ocimove/ocimove/workflows"
@@ -97,17 +100,17 @@ func WritePlan(t *testing.T, env *testenv.Env, dir, id, srcBucket, dstBucket str
 	t.Helper()
 	p := plan.Example()
 	p.ID, p.Name = id, "starter test "+id
-	p.Sources.Primary = plan.PrimarySource{S3Bucket: plan.S3Bucket{Bucket: srcBucket, Region: testenv.S3Region, Endpoint: env.S3URL, UsePathStyle: true}}
+	p.Sources.Primary = plan.PrimarySource{Location: plan.At(&s3store.Settings{Bucket: srcBucket, Region: testenv.S3Region, Endpoint: env.S3URL, UsePathStyle: true})}
 	p.Sources.Copies = nil
-	p.Destination.OCIBucket = plan.OCIBucket{Namespace: env.OCI.Namespace(), Region: testenv.OCIRegion, Bucket: dstBucket, Endpoint: env.OCIURL,
-		Auth: plan.OCIAuth{Method: plan.AuthConfigFile, ConfigFile: env.OCICreds.ConfigPath, Profile: env.OCICreds.Profile}}
+	p.Destination.Location = plan.At(&ocistore.Settings{Namespace: env.OCI.Namespace(), Region: testenv.OCIRegion, Bucket: dstBucket, Endpoint: env.OCIURL,
+		Auth: ocistore.Auth{Method: ocistore.AuthConfigFile, ConfigFile: env.OCICreds.ConfigPath, Profile: env.OCICreds.Profile}})
 	p.Shards = plan.Shards{Prefixes: prefixes}
 	batch, window, threshold := 10, len(prefixes), 0
 	p.BatchSize, p.Window = &batch, &window
 	p.Limits = plan.Limits{Concurrency: 8, PartSize: 10 << 20}
 	p.Delta = plan.DeltaPolicy{MaxRounds: 3, Threshold: &threshold, Deletes: plan.DeletesDelete}
 	p.Freeze = plan.Freeze{Drain: plan.DrainWait, DrainWait: plan.Duration(time.Second), MaxDuration: plan.Duration(5 * time.Minute)}
-	p.Cutover = plan.Cutover{Target: plan.Target{Kind: plan.TargetFile, Path: filepath.Join(dir, id+"-routes.json")}, Approval: plan.ApprovalManual}
+	p.Cutover = plan.Cutover{Target: plan.Target{Settings: &fileroute.Settings{Path: filepath.Join(dir, id+"-routes.json")}}, Approval: plan.ApprovalManual}
 	p.Residency = plan.Residency{AllowedRegions: []string{testenv.OCIRegion}}
 	p.Soak = plan.Soak{Retention: plan.Duration(24 * time.Hour)}
 	p.Purge = plan.Purge{Enabled: false}

@@ -25,11 +25,6 @@ type DrainAcker interface {
 	AckDrain(ctx context.Context, shard, opID string) error
 }
 
-// Historian is implemented by targets that keep a history of events.
-type Historian interface {
-	History(ctx context.Context, shard string) ([]routing.HistoryEntry, error)
-}
-
 // Options tunes the suite for a backend.
 type Options struct {
 	// Acker, when set, acknowledges drains for the drain tests (for a target
@@ -37,8 +32,8 @@ type Options struct {
 	// When nil, the target itself is used if it is a DrainAcker.
 	Acker DrainAcker
 	// Historian, when set, is read for the history test; when nil the target
-	// itself is used if it is a Historian.
-	Historian Historian
+	// itself is used if it is a routing.History.
+	Historian routing.History
 	// Goroutines and Rounds size the concurrency test (default 6 and 4).
 	Goroutines, Rounds int
 }
@@ -75,7 +70,7 @@ func Run(t *testing.T, newTarget func(t *testing.T) routing.Target, opts Options
 		tg := newTarget(t)
 		h := opts.Historian
 		if h == nil {
-			h, _ = tg.(Historian)
+			h, _ = tg.(routing.History)
 		}
 		if h == nil {
 			t.Skip("target keeps no history")
@@ -357,7 +352,7 @@ func testConcurrent(t *testing.T, tg routing.Target, goroutines, rounds int) {
 	}
 }
 
-func testHistory(t *testing.T, tg routing.Target, h Historian) {
+func testHistory(t *testing.T, tg routing.Target, h routing.History) {
 	ctx := t.Context()
 	r := register(t, tg)
 	freeze := change(r, routing.StateReadOnly, "op-freeze")

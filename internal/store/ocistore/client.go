@@ -26,6 +26,7 @@ import (
 	"github.com/oracle/oci-go-sdk/v65/objectstorage"
 
 	"github.com/ocimove/ocimove/internal/observe"
+	"github.com/ocimove/ocimove/internal/secret"
 	"github.com/ocimove/ocimove/internal/store"
 )
 
@@ -61,8 +62,8 @@ var ErrConfig = errors.New("invalid OCI store configuration")
 // file at its default place holds a DEFAULT profile with a region.
 //
 // Config carries no secret values: the key file and its passphrase are read
-// from the OCI config file, and PassphraseEnv names an environment variable
-// rather than holding a passphrase.
+// from the OCI config file, and PassphraseRef (or PassphraseEnv) refers to
+// the passphrase rather than holding it.
 type Config struct {
 	// Namespace is the Object Storage namespace; "" discovers it with
 	// GetNamespace.
@@ -83,8 +84,15 @@ type Config struct {
 	// AuthConfigFile. Defaults: ~/.oci/config and DEFAULT.
 	ConfigFile string
 	Profile    string
-	// PassphraseEnv names an environment variable holding the passphrase
-	// of an encrypted key file, for profiles that do not set pass_phrase.
+	// PassphraseRef refers to the passphrase of an encrypted key file, for
+	// profiles that do not set pass_phrase, in any form of secret.Ref; it
+	// is resolved with Lookup (file: references need none).
+	PassphraseRef secret.Ref
+	// Lookup resolves PassphraseRef's env: and profile: forms (nil:
+	// os.LookupEnv).
+	Lookup func(string) (string, bool)
+	// PassphraseEnv names an environment variable holding the passphrase,
+	// when PassphraseRef is empty.
 	PassphraseEnv string
 	// StorageTier is the default tier of written objects ("Standard",
 	// "InfrequentAccess" or "Archive"); "" leaves it to the bucket.
@@ -278,15 +286,9 @@ func buildProvider(cfg Config) (common.ConfigurationProvider, string, error) {
 				Err:  fmt.Errorf("%w: cannot read OCI config file: %w", store.ErrPermission, err),
 				Hint: "create it (oci setup config) or set ConfigFile, or use instance_principal / resource_principal auth"}
 		}
-		passphrase := ""
-		if cfg.PassphraseEnv != "" {
-			v, ok := os.LookupEnv(cfg.PassphraseEnv)
-			if !ok || v == "" {
-				return nil, desc, configError(
-					fmt.Sprintf("environment variable %s (PassphraseEnv) is not set", cfg.PassphraseEnv),
-					"export it with the key file's passphrase, or set pass_phrase in the profile")
-			}
-			passphrase = v
+		passphrase, err := resolvePassphrase(cfg)
+		if err != nil {
+			return nil, desc, err
 		}
 		p, err := common.ConfigurationProviderFromFileWithProfile(path, profile, passphrase)
 		if err != nil {

@@ -2,13 +2,13 @@ package ocistore
 
 import (
 	"fmt"
-	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/oracle/oci-go-sdk/v65/common"
+
+	"github.com/ocimove/ocimove/internal/ociregion"
 )
 
 // RegionHeader is the response header the project's local OCI endpoint
@@ -30,59 +30,18 @@ func (s *Store) Region() string {
 	return s.regions.region()
 }
 
-// ociHost matches Object Storage hosts of every realm:
-//
-//	objectstorage.<region>.oraclecloud.com
-//	objectstorage.<region>.oci.customer-oci.com
-//	<namespace>.objectstorage.<region>.oci.customer-oci.com
-//	objectstorage.<region>.oraclegovcloud.com, ...oraclecloud8.com, ...oraclecloud.eu
-var ociHost = regexp.MustCompile(`(?:^|\.)objectstorage\.([a-z0-9-]+)\.(?:oci\.customer-oci\.com|oci\.oraclecloud\.com|oraclecloud\d*\.com|oraclegovcloud\.(?:com|uk)|oraclecloud\.eu)$`)
-
 // regionFromHost returns the region named by an OCI Object Storage
 // endpoint, or "" if the endpoint is not one or names no known region.
-func regionFromHost(endpoint string) string {
-	host := endpointHost(endpoint)
-	m := ociHost.FindStringSubmatch(host)
-	if m == nil {
-		return ""
-	}
-	if !knownRegion(m[1]) {
-		return ""
-	}
-	return string(common.StringToRegion(m[1]))
-}
+func regionFromHost(endpoint string) string { return ociregion.FromHost(endpoint) }
 
 // isOCIHost reports whether endpoint is an Oracle-operated host, whose
 // region header (if any) must not be trusted over its name.
-func isOCIHost(endpoint string) bool {
-	return ociHost.MatchString(endpointHost(endpoint))
-}
-
-var templateParam = regexp.MustCompile(`\{[^}]*\}`)
-
-func endpointHost(endpoint string) string {
-	// Realm-specific endpoint templates may still hold "{...}" parts.
-	ep := templateParam.ReplaceAllString(endpoint, "")
-	if !strings.Contains(ep, "://") {
-		ep = "https://" + ep
-	}
-	u, err := url.Parse(ep)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Hostname())
-}
+func isOCIHost(endpoint string) bool { return ociregion.IsOCIHost(endpoint) }
 
 // knownRegion reports whether name (a region identifier or short code) is
 // a region the SDK knows, including regions added through the SDK's
 // region metadata (OCI_REGION_METADATA, ~/.oci/regions-config.json).
-func knownRegion(name string) bool {
-	if name == "" {
-		return false
-	}
-	_, err := common.StringToRegion(name).RealmID()
-	return err == nil
-}
+func knownRegion(name string) bool { return ociregion.Known(name) }
 
 // validateRegion rejects a region the SDK does not know: StringToRegion
 // returns an unknown name unchanged, which would silently target a host

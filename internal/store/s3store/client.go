@@ -67,6 +67,13 @@ var _ store.Regioner = (*Store)(nil)
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
+// planRegion matches AWS region names as plans write them: "us-east-1",
+// "ap-southeast-1", "us-gov-west-1", "us-isob-east-1", "eusc-de-east-1".
+var planRegion = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]{1,2}$`)
+
+// ValidRegion reports whether name has the syntax of an AWS region.
+func ValidRegion(name string) bool { return planRegion.MatchString(name) }
+
 // New returns a Store for cfg. It checks the configuration and resolves
 // credentials (bounded in time) but sends no request to S3.
 func New(ctx context.Context, cfg Config) (*Store, error) {

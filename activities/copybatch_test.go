@@ -15,7 +15,7 @@ import (
 
 	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/engine"
-	"github.com/ocimove/ocimove/internal/faults"
+	"github.com/ocimove/ocimove/internal/local/faults"
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/store"
 )

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/testing/acttest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
@@ -22,7 +24,7 @@ import (
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
 	"github.com/ocimove/ocimove/internal/store/s3store"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 )
 
 const shardPrefix = "s/"
@@ -85,8 +87,8 @@ func newFixtureOn(t *testing.T, env *testenv.Env, srcBucket string, mutate ...fu
 	plans.Add(f.plan)
 	f.acts, err = activities.New(activities.Config{
 		Plans:   plans,
-		Stores:  activities.StaticStores{Source: f.src, Destination: f.dst, Manifest: f.dst},
-		Routing: activities.StaticRouting{Route: f.routes},
+		Stores:  acttest.StaticStores{Source: f.src, Destination: f.dst, Manifest: f.dst},
+		Routing: acttest.StaticRouting{Route: f.routes},
 		Engine:  eng,
 	})
 	require.NoError(t, err)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/testing/acttest"
+
 	"github.com/oracle/oci-go-sdk/v65/common"
 	"github.com/oracle/oci-go-sdk/v65/objectstorage"
 	"github.com/stretchr/testify/assert"
@@ -19,7 +21,7 @@ import (
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 )
 
 func (f *fixture) preflight(t *testing.T) activities.PreflightResult {
@@ -46,7 +48,7 @@ func TestPreflight(t *testing.T) {
 	assert.Equal(t, activities.ShardSize{ShardID: plan.ShardID("t/"), Objects: 1, Bytes: 5}, res.Shards[1])
 
 	// The plan is stored, and a loader finds it by migration id.
-	loaded, err := activities.StorePlanLoader{Store: f.dst}.LoadPlan(context.Background(), f.plan.ID)
+	loaded, err := acttest.StorePlanLoader{Store: f.dst}.LoadPlan(context.Background(), f.plan.ID)
 	require.NoError(t, err)
 	assert.Equal(t, f.plan.Fingerprint(), loaded.Fingerprint())
 	_, err = f.dst.Head(context.Background(), f.plan.Destination.ManifestPrefix+"_preflight-probe")

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/testing/acttest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -42,8 +44,8 @@ func (f *fixture) useSource(t *testing.T, src store.Store) {
 	plans := activities.NewPlanCache(nil)
 	plans.Add(f.plan)
 	f.acts, err = activities.New(activities.Config{Plans: plans,
-		Stores:  activities.StaticStores{Source: src, Destination: f.dst, Manifest: f.dst},
-		Routing: activities.StaticRouting{Route: f.routes}, Engine: eng})
+		Stores:  acttest.StaticStores{Source: src, Destination: f.dst, Manifest: f.dst},
+		Routing: acttest.StaticRouting{Route: f.routes}, Engine: eng})
 	require.NoError(t, err)
 }
 

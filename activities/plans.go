@@ -7,39 +7,11 @@ import (
 	"os"
 	"sync"
 
-	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/store"
 )
 
 func lookupEnv(name string) (string, bool) { return os.LookupEnv(name) }
-
-// StorePlanLoader loads plan.json from a store: by default from
-// "_migrations/<id>/plan.json", where Preflight writes it when the plan
-// keeps the default manifest prefix.
-type StorePlanLoader struct {
-	Store store.Store
-	// Root returns the manifest prefix of a migration id (default
-	// plan.DefaultManifestPrefix).
-	Root func(migrationID string) string
-}
-
-// LoadPlan implements PlanLoader.
-func (l StorePlanLoader) LoadPlan(ctx context.Context, migrationID string) (*plan.Plan, error) {
-	root := plan.DefaultManifestPrefix(migrationID)
-	if l.Root != nil {
-		root = l.Root(migrationID)
-	}
-	ms, err := manifest.New(l.Store, root, func(string) bool { return false }) // read-only
-	if err != nil {
-		return nil, err
-	}
-	var p plan.Plan
-	if err := ms.ReadJSON(ctx, manifest.PlanKey(root), &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
-}
 
 // PlanCache holds the plans this worker knows, by migration id: plans
 // added by Preflight or Add, and plans loaded on demand by its loader.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/testing/acttest"
+
 	"github.com/oracle/oci-go-sdk/v65/common"
 	"github.com/oracle/oci-go-sdk/v65/objectstorage"
 	"github.com/stretchr/testify/assert"
@@ -17,7 +19,7 @@ import (
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 )
 
 // withPrincipalDestination rebuilds the fixture's activities on a
@@ -48,8 +50,8 @@ func (f *fixture) withPrincipalDestination(t *testing.T) *ocistore.Store {
 	plans.Add(f.plan)
 	f.acts, err = activities.New(activities.Config{
 		Plans:   plans,
-		Stores:  activities.StaticStores{Source: f.src, Destination: dst, Manifest: dst},
-		Routing: activities.StaticRouting{Route: f.routes},
+		Stores:  acttest.StaticStores{Source: f.src, Destination: dst, Manifest: dst},
+		Routing: acttest.StaticRouting{Route: f.routes},
 		Engine:  eng,
 	})
 	require.NoError(t, err)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/testing/acttest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -17,7 +19,7 @@ import (
 
 	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/engine"
-	"github.com/ocimove/ocimove/internal/faults"
+	"github.com/ocimove/ocimove/internal/local/faults"
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
@@ -32,8 +34,8 @@ func (f *fixture) configure(t *testing.T, edit func(*activities.Config)) {
 	plans := activities.NewPlanCache(nil)
 	plans.Add(f.plan)
 	cfg := activities.Config{Plans: plans,
-		Stores:  activities.StaticStores{Source: f.src, Destination: f.dst, Manifest: f.dst},
-		Routing: activities.StaticRouting{Route: f.routes}, Engine: eng}
+		Stores:  acttest.StaticStores{Source: f.src, Destination: f.dst, Manifest: f.dst},
+		Routing: acttest.StaticRouting{Route: f.routes}, Engine: eng}
 	edit(&cfg)
 	f.acts, err = activities.New(cfg)
 	require.NoError(t, err)

@@ -9,16 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/testing/acttest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/engine"
-	"github.com/ocimove/ocimove/internal/faults"
+	"github.com/ocimove/ocimove/internal/local/faults"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing/memroute"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 )
 
 // storesByPlan opens each plan's own stores.
@@ -95,7 +97,7 @@ func TestTwoMigrationsKeepTheirOwnLimits(t *testing.T) {
 			cache.Add(p)
 		}
 		acts, err := activities.New(activities.Config{Plans: cache, Engine: eng, Stores: resolver,
-			Routing: activities.StaticRouting{Route: memroute.New()}})
+			Routing: acttest.StaticRouting{Route: memroute.New()}})
 		require.NoError(t, err)
 		return acts
 	}
@@ -177,7 +179,7 @@ func TestClosedMigrationsAreForgotten(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	var asked []string
 	acts, err := activities.New(activities.Config{Plans: cache, Engine: eng, Stores: resolver,
-		Routing: activities.StaticRouting{Route: memroute.New()}, SessionIdle: 10 * time.Minute,
+		Routing: acttest.StaticRouting{Route: memroute.New()}, SessionIdle: 10 * time.Minute,
 		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now },
 		MigrationClosed: func(_ context.Context, id string) (bool, error) {
 			mu.Lock()

@@ -21,9 +21,9 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"github.com/ocimove/ocimove/internal/devserver"
-	"github.com/ocimove/ocimove/internal/testenv"
-	"github.com/ocimove/ocimove/internal/tlsgen"
+	"github.com/ocimove/ocimove/internal/local/devserver"
+	"github.com/ocimove/ocimove/internal/local/tlsgen"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 )
 
 // connPKI is a CA, a server certificate for 127.0.0.1 and localhost, and

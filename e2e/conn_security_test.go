@@ -14,10 +14,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/ocimove/ocimove/internal/cli"
-	"github.com/ocimove/ocimove/internal/cli/clitest"
-	"github.com/ocimove/ocimove/internal/devserver"
+	"github.com/ocimove/ocimove/internal/local/devserver"
 	"github.com/ocimove/ocimove/internal/temporalconn"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/clitest"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
 

@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/ocimove/ocimove/activities"
-	"github.com/ocimove/ocimove/internal/faults"
+	"github.com/ocimove/ocimove/internal/local/faults"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
 )
 

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocimove/ocimove/internal/testing/acttest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
@@ -16,15 +18,15 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ocimove/ocimove/activities"
-	"github.com/ocimove/ocimove/internal/cli/clitest"
 	"github.com/ocimove/ocimove/internal/engine"
-	"github.com/ocimove/ocimove/internal/faults"
+	"github.com/ocimove/ocimove/internal/local/faults"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
 	"github.com/ocimove/ocimove/internal/store/s3store"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/clitest"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 	"github.com/ocimove/ocimove/internal/wire"
 )
 
@@ -80,7 +82,7 @@ func newHBRig(t *testing.T, prefixes []string, edit func(*plan.Plan)) *hbRig {
 	w, err := wire.NewWorker(wire.Config{Client: c, TaskQueue: r.queue, Plans: []*plan.Plan{r.plan},
 		Engine: engine.Config{PartSize: ocistore.MinPartSize, PoolBytes: 64 << 20, Concurrency: 8,
 			Attempts: 2, RetryBackoff: 10 * time.Millisecond},
-		Stores: activities.StaticStores{Source: r.src, Destination: r.dst, Manifest: r.dst}})
+		Stores: acttest.StaticStores{Source: r.src, Destination: r.dst, Manifest: r.dst}})
 	require.NoError(t, err)
 	r.acts = w.Activities
 	w.RegisterWorkflowWithOptions(runOnce, workflow.RegisterOptions{Name: runOnceName})

@@ -14,7 +14,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/plan"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 	"github.com/ocimove/ocimove/internal/wire"
 	"github.com/ocimove/ocimove/workflows"
 )

@@ -17,11 +17,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/ocimove/ocimove/internal/cli/clitest"
-	"github.com/ocimove/ocimove/internal/faults"
+	"github.com/ocimove/ocimove/internal/local/faults"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/clitest"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
 

@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ocimove/ocimove/internal/cli/clitest"
+	"github.com/ocimove/ocimove/internal/testing/clitest"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/store"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
 

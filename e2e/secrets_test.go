@@ -25,10 +25,10 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/ocimove/ocimove/internal/cli/clitest"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing/webhook"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/clitest"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ocimove/ocimove/internal/cli/clitest"
+	"github.com/ocimove/ocimove/internal/testing/clitest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,7 +17,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
 

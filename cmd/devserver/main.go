@@ -36,7 +36,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ocimove/ocimove/internal/devserver"
+	"github.com/ocimove/ocimove/internal/local/devserver"
 )
 
 func main() {

@@ -6,7 +6,7 @@
 //
 // Each prints one line "READY <url>" on stdout once it listens, logs with
 // slog on stderr, and shuts down on SIGTERM or SIGINT. Fault rules can be
-// set over HTTP at /_faults (see internal/faults).
+// set over HTTP at /_faults (see internal/local/faults).
 package main
 
 import (

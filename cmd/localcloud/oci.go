@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ocimove/ocimove/internal/localoci"
+	"github.com/ocimove/ocimove/internal/local/localoci"
 )
 
 func newOCICmd() *cobra.Command {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ocimove/ocimove/internal/locals3"
+	"github.com/ocimove/ocimove/internal/local/locals3"
 )
 
 func newS3Cmd() *cobra.Command {

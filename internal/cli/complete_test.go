@@ -14,9 +14,9 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/ocimove/ocimove/internal/cli"
-	"github.com/ocimove/ocimove/internal/cli/clitest"
 	"github.com/ocimove/ocimove/internal/plan"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/clitest"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
 

@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ocimove/ocimove/internal/localoci"
+	"github.com/ocimove/ocimove/internal/local/localoci"
 )
 
 // Regions the local endpoints serve.

@@ -14,8 +14,8 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/ocimove/ocimove/internal/devserver"
 	"github.com/ocimove/ocimove/internal/engine"
+	"github.com/ocimove/ocimove/internal/local/devserver"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/wire"
 )

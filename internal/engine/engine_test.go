@@ -15,10 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocimove/ocimove/internal/engine"
-	"github.com/ocimove/ocimove/internal/faults"
+	"github.com/ocimove/ocimove/internal/local/faults"
 	"github.com/ocimove/ocimove/internal/observe"
 	"github.com/ocimove/ocimove/internal/store"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 )
 
 const partSize = 10 << 20 // OCI's minimum part size, so both directions use it

@@ -16,7 +16,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/store"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 )
 
 // TestMemoryBound copies 16 large objects at once through a 64 MiB buffer

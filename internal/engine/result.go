@@ -16,7 +16,8 @@ import (
 	"github.com/ocimove/ocimove/internal/store"
 )
 
-// Outcome is the final state of one source object (BRIEF.md, invariant 2).
+// Outcome is the final state of one source object: every listed object
+// ends in exactly one, and none of them claims a copy that is not whole.
 type Outcome string
 
 // Outcomes.

@@ -19,8 +19,8 @@ import (
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/report"
-	"github.com/ocimove/ocimove/internal/report/reporttest"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/reporttest"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 )
 
 const root = "_migrations/us-users-to-oci/"

@@ -10,7 +10,7 @@ import (
 	"github.com/ocimove/ocimove/internal/engine"
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/store"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 )
 
 func allow(regions ...string) func(string) bool {

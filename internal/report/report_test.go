@@ -15,10 +15,10 @@ import (
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/report"
-	"github.com/ocimove/ocimove/internal/report/reporttest"
 	"github.com/ocimove/ocimove/internal/routing"
 	"github.com/ocimove/ocimove/internal/store"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/reporttest"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 	"github.com/ocimove/ocimove/workflows"
 )
 

@@ -10,12 +10,12 @@ import (
 	"github.com/oracle/oci-go-sdk/v65/common"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ocimove/ocimove/internal/localoci"
-	"github.com/ocimove/ocimove/internal/locals3"
+	"github.com/ocimove/ocimove/internal/local/localoci"
+	"github.com/ocimove/ocimove/internal/local/locals3"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
 	"github.com/ocimove/ocimove/internal/store/s3store"
-	"github.com/ocimove/ocimove/internal/store/storetest"
+	"github.com/ocimove/ocimove/internal/testing/storetest"
 )
 
 // bucketSeq numbers the buckets the harnesses create, one per subtest.

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocimove/ocimove/internal/store"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 )
 
 // emptyPages wraps a real store: its List answers with an empty page

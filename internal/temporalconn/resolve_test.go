@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocimove/ocimove/internal/codec"
+	"github.com/ocimove/ocimove/internal/local/tlsgen"
 	"github.com/ocimove/ocimove/internal/temporalconn"
-	"github.com/ocimove/ocimove/internal/tlsgen"
 )
 
 // envMap is an environment for Flags.Env.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/routing"
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
-	"github.com/ocimove/ocimove/internal/routing/routingtest"
+	"github.com/ocimove/ocimove/internal/testing/routingtest"
 )
 
 func TestConformance(t *testing.T) {

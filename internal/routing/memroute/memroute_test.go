@@ -5,7 +5,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/routing"
 	"github.com/ocimove/ocimove/internal/routing/memroute"
-	"github.com/ocimove/ocimove/internal/routing/routingtest"
+	"github.com/ocimove/ocimove/internal/testing/routingtest"
 )
 
 func TestConformance(t *testing.T) {

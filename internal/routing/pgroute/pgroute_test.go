@@ -12,7 +12,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/routing"
 	"github.com/ocimove/ocimove/internal/routing/pgroute"
-	"github.com/ocimove/ocimove/internal/routing/routingtest"
+	"github.com/ocimove/ocimove/internal/testing/routingtest"
 )
 
 // dsn returns the test database's DSN, skipping the test when none is set

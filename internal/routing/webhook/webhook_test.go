@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocimove/ocimove/internal/routing"
-	"github.com/ocimove/ocimove/internal/routing/routingtest"
 	"github.com/ocimove/ocimove/internal/routing/webhook"
+	"github.com/ocimove/ocimove/internal/testing/routingtest"
 )
 
 var secret = []byte("test-secret-0123456789abcdef")

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/filestore"
-	"github.com/ocimove/ocimove/internal/store/storetest"
+	"github.com/ocimove/ocimove/internal/testing/storetest"
 )
 
 // TestConformance runs the store conformance suite on directories. A

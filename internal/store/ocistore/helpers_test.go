@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ocimove/ocimove/internal/localoci"
+	"github.com/ocimove/ocimove/internal/local/localoci"
 	"github.com/ocimove/ocimove/internal/observe"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
 )

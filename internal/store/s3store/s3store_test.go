@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ocimove/ocimove/internal/faults"
-	"github.com/ocimove/ocimove/internal/locals3"
+	"github.com/ocimove/ocimove/internal/local/faults"
+	"github.com/ocimove/ocimove/internal/local/locals3"
 	"github.com/ocimove/ocimove/internal/observe"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/s3store"

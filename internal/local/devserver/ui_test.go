@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ocimove/ocimove/internal/devserver"
+	"github.com/ocimove/ocimove/internal/local/devserver"
 )
 
 // freePort returns a loopback port nothing listens on.

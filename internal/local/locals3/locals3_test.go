@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ocimove/ocimove/internal/faults"
-	"github.com/ocimove/ocimove/internal/locals3"
+	"github.com/ocimove/ocimove/internal/local/faults"
+	"github.com/ocimove/ocimove/internal/local/locals3"
 )
 
 func serve(t *testing.T, cfg locals3.Config) (*locals3.Server, string) {

@@ -44,5 +44,5 @@
 // file. Objects live in memory, or under Config.Dir as files written to a
 // temporary name and renamed, with a JSON sidecar per record, so memory stays
 // bounded whatever the object sizes. The handler is wrapped in the
-// internal/faults middleware (see Server.Faults and faults.AdminPath).
+// internal/local/faults middleware (see Server.Faults and faults.AdminPath).
 package localoci

@@ -21,7 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ocimove/ocimove/internal/locals3"
+	"github.com/ocimove/ocimove/internal/local/locals3"
 )
 
 // eachStorage runs fn against an endpoint on disk and one in memory. dir is

@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/ocimove/ocimove/internal/devserver"
+	"github.com/ocimove/ocimove/internal/local/devserver"
 )
 
 // TestStatePersistsAcrossServerRestarts runs the server as a separate

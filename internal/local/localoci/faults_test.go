@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ocimove/ocimove/internal/faults"
+	"github.com/ocimove/ocimove/internal/local/faults"
 )
 
 func TestInjectedFaultsReachTheClient(t *testing.T) {

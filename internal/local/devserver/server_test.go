@@ -18,7 +18,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/ocimove/ocimove/internal/devserver"
+	"github.com/ocimove/ocimove/internal/local/devserver"
 )
 
 // TestStartInMemory starts an in-process, in-memory server in a custom

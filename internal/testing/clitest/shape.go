@@ -14,7 +14,7 @@ import (
 // shapesDir is internal/cli/testdata/shapes, found from this file.
 func shapesDir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "testdata", "shapes")
+	return filepath.Join(filepath.Dir(file), "..", "..", "cli", "testdata", "shapes")
 }
 
 // Shape reads the golden JSON shape name (see docs/CLI.md).

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ocimove/ocimove/internal/faults"
+	"github.com/ocimove/ocimove/internal/local/faults"
 )
 
 // DefaultNamespace is the namespace served when Config.Namespace is empty.

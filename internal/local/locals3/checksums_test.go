@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ocimove/ocimove/internal/locals3"
+	"github.com/ocimove/ocimove/internal/local/locals3"
 )
 
 // nvme is CRC-64/NVME as S3 and the AWS SDK compute it.

@@ -14,7 +14,7 @@ import (
 	"github.com/oracle/oci-go-sdk/v65/objectstorage"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ocimove/ocimove/internal/localoci"
+	"github.com/ocimove/ocimove/internal/local/localoci"
 )
 
 const (

@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/ocimove/ocimove/internal/devserver"
-	"github.com/ocimove/ocimove/internal/tlsgen"
+	"github.com/ocimove/ocimove/internal/local/devserver"
+	"github.com/ocimove/ocimove/internal/local/tlsgen"
 )
 
 // testPKI is a CA with a server certificate for 127.0.0.1 and localhost

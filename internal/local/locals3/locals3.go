@@ -4,7 +4,7 @@
 //
 // It is gofakes3 (github.com/johannesboyne/gofakes3) wrapped in middleware
 // that adds what gofakes3 lacks: AWS SigV4 verification with the SDK's own
-// signer, fault injection (internal/faults), per-prefix access denial,
+// signer, fault injection (internal/local/faults), per-prefix access denial,
 // If-Match and If-None-Match on GET/HEAD, per-key locking around
 // conditional writes, x-amz-bucket-region on HeadBucket, persisted
 // x-amz-checksum-* values, and Cache-Control / Content-Language round trips.
@@ -50,7 +50,7 @@ import (
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
-	"github.com/ocimove/ocimove/internal/faults"
+	"github.com/ocimove/ocimove/internal/local/faults"
 )
 
 // Config configures a Server.

@@ -12,7 +12,7 @@ import (
 
 	"go.temporal.io/server/common/rpc/encryption"
 
-	"github.com/ocimove/ocimove/internal/tlsgen"
+	"github.com/ocimove/ocimove/internal/local/tlsgen"
 )
 
 // internalSubject is the common name of the server's internal identity.

@@ -24,14 +24,14 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/ocimove/ocimove/internal/cli"
-	"github.com/ocimove/ocimove/internal/devserver"
 	"github.com/ocimove/ocimove/internal/engine"
+	"github.com/ocimove/ocimove/internal/local/devserver"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/routing/fileroute"
 	"github.com/ocimove/ocimove/internal/store"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
 	"github.com/ocimove/ocimove/internal/store/s3store"
-	"github.com/ocimove/ocimove/internal/testenv"
+	"github.com/ocimove/ocimove/internal/testing/testenv"
 	"github.com/ocimove/ocimove/internal/wire"
 	"github.com/ocimove/ocimove/workflows"
 )

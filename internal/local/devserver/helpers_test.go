@@ -22,7 +22,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/ocimove/ocimove/internal/devserver"
+	"github.com/ocimove/ocimove/internal/local/devserver"
 )
 
 // childEnv, when set to a database path, makes the test binary run as a

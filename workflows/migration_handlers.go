@@ -8,8 +8,38 @@ import (
 	"github.com/ocimove/ocimove/internal/plan"
 )
 
-// setHandlers registers the status query and the operator Updates.
+// setHandlers registers the queries and the operator Updates.
 func (m *migration) setHandlers(ctx workflow.Context) error {
+	for _, set := range []func() error{
+		func() error { return m.setQueries(ctx) },
+		func() error { return setUpdate(ctx, m, UpdatePause, m.pause, m.canPause) },
+		func() error { return setUpdate(ctx, m, UpdateResume, m.resume, m.canResume) },
+		func() error { return setUpdate(ctx, m, UpdateSetWindow, m.setWindow, m.canSetWindow) },
+		func() error { return setUpdate(ctx, m, UpdateSetRateLimits, m.setRateLimits, m.canSetRateLimits) },
+		func() error { return setUpdate(ctx, m, UpdateSetConcurrency, m.setConcurrency, m.canSetConcurrency) },
+		func() error { return setUpdate(ctx, m, UpdateSetBatchSize, m.setBatchSize, m.canSetBatchSize) },
+	} {
+		if err := set(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setUpdate registers the Update name: validate refuses a request before
+// it enters history, apply changes the migration, and the answer is the
+// migration's status after it.
+func setUpdate[R any](ctx workflow.Context, m *migration, name string, apply func(workflow.Context, R), validate func(R) error) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, name,
+		func(ctx workflow.Context, req R) (MigrationStatus, error) {
+			apply(ctx, req)
+			return m.status(workflow.Now(ctx)), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: validate})
+}
+
+// setQueries registers the plan, status and shards queries.
+func (m *migration) setQueries(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, MigrationPlanQuery, func() ([]byte, error) {
 		if len(m.in.PlanJSON) == 0 {
 			return nil, fmt.Errorf("migration %s was started without its plan", m.in.MigrationID)
@@ -24,92 +54,82 @@ func (m *migration) setHandlers(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
-	err = workflow.SetQueryHandler(ctx, MigrationShardsQuery, func() ([]ShardProgress, error) {
+	return workflow.SetQueryHandler(ctx, MigrationShardsQuery, func() ([]ShardProgress, error) {
 		return append([]ShardProgress(nil), m.cp.Live...), nil
 	})
-	if err != nil {
-		return err
-	}
-	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdatePause,
-		func(ctx workflow.Context, req OperatorRequest) (MigrationStatus, error) {
-			m.action(ctx, UpdatePause, req)
-			m.cp.Paused = true
-			m.forward(ctx, SignalShardPause, req)
-			m.upsert(ctx)
-			return m.status(workflow.Now(ctx)), nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(req OperatorRequest) error {
-			return m.validate(UpdatePause, req.check(), m.cp.Paused, "the migration is already paused")
-		}})
-	if err != nil {
-		return err
-	}
-	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateResume,
-		func(ctx workflow.Context, req OperatorRequest) (MigrationStatus, error) {
-			m.action(ctx, UpdateResume, req)
-			m.cp.Paused = false
-			m.forward(ctx, SignalShardResume, req)
-			m.upsert(ctx)
-			return m.status(workflow.Now(ctx)), nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(req OperatorRequest) error {
-			return m.validate(UpdateResume, req.check(), !m.cp.Paused, "the migration is not paused")
-		}})
-	if err != nil {
-		return err
-	}
-	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetWindow,
-		func(ctx workflow.Context, req WindowRequest) (MigrationStatus, error) {
-			m.action(ctx, fmt.Sprintf("set-window %d→%d", m.cp.Window, req.Window), req.OperatorRequest)
-			m.cp.Window = req.Window
-			return m.status(workflow.Now(ctx)), nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(req WindowRequest) error {
-			bad := req.Window < 1 || req.Window > plan.MaxWindow
-			return m.validate(UpdateSetWindow, req.check(), bad,
-				fmt.Sprintf("window %d is outside 1..%d (pending children must stay below Temporal's 2,000)", req.Window, plan.MaxWindow))
-		}})
-	if err != nil {
-		return err
-	}
-	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetRateLimits,
-		func(ctx workflow.Context, req RateLimitsRequest) (MigrationStatus, error) {
-			m.action(ctx, req.String(), req.OperatorRequest)
-			m.in.Settings.BytesPerSecond, m.in.Settings.RequestsPerSecond = req.BytesPerSecond, req.RequestsPerSecond
-			m.forward(ctx, SignalShardLimits, m.limits(req.OperatorRequest))
-			return m.status(workflow.Now(ctx)), nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(req RateLimitsRequest) error {
-			return m.validate(UpdateSetRateLimits, req.validate(), false, "")
-		}})
-	if err != nil {
-		return err
-	}
-	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetConcurrency,
-		func(ctx workflow.Context, req ConcurrencyRequest) (MigrationStatus, error) {
-			m.action(ctx, fmt.Sprintf("set-concurrency %d→%d", m.in.Settings.Concurrency, req.Concurrency), req.OperatorRequest)
-			m.in.Settings.Concurrency = req.Concurrency
-			m.forward(ctx, SignalShardLimits, m.limits(req.OperatorRequest))
-			return m.status(workflow.Now(ctx)), nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(req ConcurrencyRequest) error {
-			return m.validate(UpdateSetConcurrency, req.validate(), false, "")
-		}})
-	if err != nil {
-		return err
-	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateSetBatchSize,
-		func(ctx workflow.Context, req BatchSizeRequest) (MigrationStatus, error) {
-			m.action(ctx, fmt.Sprintf("set-batch-size %d→%d", m.in.Settings.BatchSize, req.BatchSize), req.OperatorRequest)
-			m.in.Settings.BatchSize = req.BatchSize
-			m.forward(ctx, SignalShardBatchSize, req)
-			return m.status(workflow.Now(ctx)), nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(req BatchSizeRequest) error {
-			bad := req.BatchSize < 1 || req.BatchSize > plan.MaxBatchSize
-			return m.validate(UpdateSetBatchSize, req.check(), bad,
-				fmt.Sprintf("batch size %d is outside 1..%d", req.BatchSize, plan.MaxBatchSize))
-		}})
+}
+
+// pause pauses the migration and every running shard.
+func (m *migration) pause(ctx workflow.Context, req OperatorRequest) {
+	m.action(ctx, UpdatePause, req)
+	m.cp.Paused = true
+	m.forward(ctx, SignalShardPause, req)
+	m.upsert(ctx)
+}
+
+func (m *migration) canPause(req OperatorRequest) error {
+	return m.validate(UpdatePause, req.check(), m.cp.Paused, "the migration is already paused")
+}
+
+// resume resumes the migration and every running shard.
+func (m *migration) resume(ctx workflow.Context, req OperatorRequest) {
+	m.action(ctx, UpdateResume, req)
+	m.cp.Paused = false
+	m.forward(ctx, SignalShardResume, req)
+	m.upsert(ctx)
+}
+
+func (m *migration) canResume(req OperatorRequest) error {
+	return m.validate(UpdateResume, req.check(), !m.cp.Paused, "the migration is not paused")
+}
+
+// setWindow changes how many shards run at once.
+func (m *migration) setWindow(ctx workflow.Context, req WindowRequest) {
+	m.action(ctx, fmt.Sprintf("set-window %d→%d", m.cp.Window, req.Window), req.OperatorRequest)
+	m.cp.Window = req.Window
+}
+
+func (m *migration) canSetWindow(req WindowRequest) error {
+	bad := req.Window < 1 || req.Window > plan.MaxWindow
+	return m.validate(UpdateSetWindow, req.check(), bad,
+		fmt.Sprintf("window %d is outside 1..%d (pending children must stay below Temporal's 2,000)", req.Window, plan.MaxWindow))
+}
+
+// setRateLimits changes the migration's rates and passes them to every
+// running shard.
+func (m *migration) setRateLimits(ctx workflow.Context, req RateLimitsRequest) {
+	m.action(ctx, req.String(), req.OperatorRequest)
+	m.in.Settings.BytesPerSecond, m.in.Settings.RequestsPerSecond = req.BytesPerSecond, req.RequestsPerSecond
+	m.forward(ctx, SignalShardLimits, m.limits(req.OperatorRequest))
+}
+
+func (m *migration) canSetRateLimits(req RateLimitsRequest) error {
+	return m.validate(UpdateSetRateLimits, req.validate(), false, "")
+}
+
+// setConcurrency changes the migration's objects in flight per batch and
+// passes it to every running shard.
+func (m *migration) setConcurrency(ctx workflow.Context, req ConcurrencyRequest) {
+	m.action(ctx, fmt.Sprintf("set-concurrency %d→%d", m.in.Settings.Concurrency, req.Concurrency), req.OperatorRequest)
+	m.in.Settings.Concurrency = req.Concurrency
+	m.forward(ctx, SignalShardLimits, m.limits(req.OperatorRequest))
+}
+
+func (m *migration) canSetConcurrency(req ConcurrencyRequest) error {
+	return m.validate(UpdateSetConcurrency, req.validate(), false, "")
+}
+
+// setBatchSize changes the objects per batch for the batches to come.
+func (m *migration) setBatchSize(ctx workflow.Context, req BatchSizeRequest) {
+	m.action(ctx, fmt.Sprintf("set-batch-size %d→%d", m.in.Settings.BatchSize, req.BatchSize), req.OperatorRequest)
+	m.in.Settings.BatchSize = req.BatchSize
+	m.forward(ctx, SignalShardBatchSize, req)
+}
+
+func (m *migration) canSetBatchSize(req BatchSizeRequest) error {
+	bad := req.BatchSize < 1 || req.BatchSize > plan.MaxBatchSize
+	return m.validate(UpdateSetBatchSize, req.check(), bad,
+		fmt.Sprintf("batch size %d is outside 1..%d", req.BatchSize, plan.MaxBatchSize))
 }
 
 // validate builds a validator's answer: the request's own problem first,

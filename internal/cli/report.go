@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -155,24 +156,16 @@ type generatedKey struct {
 
 // runReport is the report command.
 func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error {
-	if f.key != "" && f.generateKey != "" {
-		return usageErrorf("give either --key (an existing private key) or --generate-key (a new one), not both")
-	}
-	if f.shard != "" && !f.objects {
-		return usageErrorf("--shard selects the shard whose objects --objects lists; the report itself covers every shard")
-	}
-	if f.objects && (f.evidence || f.key != "" || f.generateKey != "" || f.out != "") {
-		return usageErrorf("--objects lists objects and writes no files; it does not combine with --out, --evidence, --key or --generate-key")
+	if err := checkReportFlags(f); err != nil {
+		return err
 	}
 	var res reportResult
 	if f.generateKey != "" {
-		pub, err := evidence.GenerateKey(f.generateKey)
+		k, err := a.generateKey(f.generateKey)
 		if err != nil {
-			return failedf("%v", err)
+			return err
 		}
-		res.GeneratedKey = &generatedKey{PrivateKey: f.generateKey, PublicKey: f.generateKey + ".pub", KeyID: evidence.KeyID(pub)}
-		a.say("Wrote the private key %s (mode 0600; keep it secret) and the public key %s.pub (key id %s).\n",
-			f.generateKey, f.generateKey, evidence.KeyID(pub))
+		res.GeneratedKey = k
 		if len(args) == 0 {
 			return a.emit(res, func(io.Writer) {})
 		}
@@ -213,31 +206,10 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 	if f.objects {
 		return a.listObjects(ctx, m, p, f)
 	}
-	v, err := a.fetchStatus(ctx, c, m)
+	info, shards, err := a.reportInput(ctx, c, m, p)
 	if err != nil {
 		return err
 	}
-	if len(v.ShardErrors) > 0 {
-		var names []string
-		for sid, e := range v.ShardErrors {
-			names = append(names, sid+": "+e)
-		}
-		return failedf("migration %s: the status of %d shard(s) cannot be read, so the report would be incomplete: %s; "+
-			"a worker on task queue %q answers the queries", id, len(names), strings.Join(names, "; "), a.conn.taskQueue)
-	}
-	info := report.MigrationInfoFromPlan(p)
-	info.ID = id
-	info.State = string(v.Migration.State)
-	info.StartedAt = m.StartTime
-	for _, t := range v.Migration.Actions {
-		info.Actions = append(info.Actions, t)
-	}
-	shards := make([]report.ShardInfo, 0, len(v.Shards))
-	for _, s := range v.Shards {
-		shards = append(shards, report.ShardInfoFrom(s))
-	}
-	a.addRoutes(ctx, p, shards)
-
 	ms, bucket, err := a.manifestStore(ctx, p, f, id)
 	if err != nil {
 		return err
@@ -247,45 +219,118 @@ func (a *app) runReport(ctx context.Context, f reportFlags, args []string) error
 	if err != nil {
 		return failedf("build the report of migration %s from %s/%s: %v", id, bucketURL(p, bucket), root, err)
 	}
-	var js, md bytes.Buffer
-	if err := rep.WriteJSON(&js); err != nil {
-		return failedf("write the report: %v", err)
-	}
-	if err := rep.WriteMarkdown(&md); err != nil {
-		return failedf("write the report: %v", err)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return failedf("create the report directory: %v", err)
-	}
-	jsonPath, mdPath := filepath.Join(out, reportJSONName), filepath.Join(out, reportMDName)
-	if err := writeFileAtomic(jsonPath, js.Bytes()); err != nil {
-		return err
-	}
-	if err := writeFileAtomic(mdPath, md.Bytes()); err != nil {
+	files, err := writeReportFiles(out, rep)
+	if err != nil {
 		return err
 	}
 	res.MigrationID, res.State = id, info.State
 	res.Shards, res.Objects, res.Bytes = rep.Totals.Shards, rep.Totals.Objects, rep.Totals.Bytes
-	res.Files = &reportFiles{JSON: jsonPath, Markdown: mdPath}
+	res.Files = files
 	a.say("Report of migration %s (%s; %d shards, %d objects, %s):\n  %s\n  %s\n",
-		id, info.State, rep.Totals.Shards, rep.Totals.Objects, progress.Bytes(rep.Totals.Bytes), mdPath, jsonPath)
-	if !f.evidence {
-		return a.emit(res, func(io.Writer) {})
+		id, info.State, rep.Totals.Shards, rep.Totals.Objects, progress.Bytes(rep.Totals.Bytes), files.Markdown, files.JSON)
+	if f.evidence {
+		src := evidence.BundleSource{Store: ms, Root: root, Migration: info, Shards: shards, Report: rep}
+		if res.Evidence, err = a.signEvidence(ctx, filepath.Join(out, evidenceDirName), out, src, signer); err != nil {
+			return err
+		}
 	}
-	dir := filepath.Join(out, evidenceDirName)
-	src := evidence.BundleSource{Store: ms, Root: root, Migration: info, Shards: shards, Report: rep}
+	return a.emit(res, func(io.Writer) {})
+}
+
+// checkReportFlags refuses flag combinations the report cannot honour.
+func checkReportFlags(f reportFlags) error {
+	if f.key != "" && f.generateKey != "" {
+		return usageErrorf("give either --key (an existing private key) or --generate-key (a new one), not both")
+	}
+	if f.shard != "" && !f.objects {
+		return usageErrorf("--shard selects the shard whose objects --objects lists; the report itself covers every shard")
+	}
+	if f.objects && (f.evidence || f.key != "" || f.generateKey != "" || f.out != "") {
+		return usageErrorf("--objects lists objects and writes no files; it does not combine with --out, --evidence, --key or --generate-key")
+	}
+	return nil
+}
+
+// generateKey writes a new evidence key pair at path and path.pub.
+func (a *app) generateKey(path string) (*generatedKey, error) {
+	pub, err := evidence.GenerateKey(path)
+	if err != nil {
+		return nil, failedf("%v", err)
+	}
+	a.say("Wrote the private key %s (mode 0600; keep it secret) and the public key %s.pub (key id %s).\n",
+		path, path, evidence.KeyID(pub))
+	return &generatedKey{PrivateKey: path, PublicKey: path + ".pub", KeyID: evidence.KeyID(pub)}, nil
+}
+
+// reportInput gathers what the report says of the migration and its
+// shards from Temporal (every shard's status; a shard whose status cannot
+// be read fails the report rather than leave it incomplete) and the
+// routing target's history where this machine can read it.
+func (a *app) reportInput(ctx context.Context, c client.Client, m *migrationInfo, p *plan.Plan) (report.MigrationInfo, []report.ShardInfo, error) {
+	v, err := a.fetchStatus(ctx, c, m)
+	if err != nil {
+		return report.MigrationInfo{}, nil, err
+	}
+	if len(v.ShardErrors) > 0 {
+		var names []string
+		for sid, e := range v.ShardErrors {
+			names = append(names, sid+": "+e)
+		}
+		slices.Sort(names)
+		return report.MigrationInfo{}, nil, failedf("migration %s: the status of %d shard(s) cannot be read, so the report would be incomplete: %s; "+
+			"a worker on task queue %q answers the queries", m.ID, len(names), strings.Join(names, "; "), a.conn.taskQueue)
+	}
+	info := report.MigrationInfoFromPlan(p)
+	info.ID = m.ID
+	info.State = string(v.Migration.State)
+	info.StartedAt = m.StartTime
+	info.Actions = append(info.Actions, v.Migration.Actions...)
+	shards := make([]report.ShardInfo, 0, len(v.Shards))
+	for _, s := range v.Shards {
+		shards = append(shards, report.ShardInfoFrom(s))
+	}
+	a.addRoutes(ctx, p, shards)
+	return info, shards, nil
+}
+
+// writeReportFiles writes the report as JSON and markdown into dir, each
+// file whole or not at all.
+func writeReportFiles(dir string, rep *report.Report) (*reportFiles, error) {
+	var js, md bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		return nil, failedf("write the report: %v", err)
+	}
+	if err := rep.WriteMarkdown(&md); err != nil {
+		return nil, failedf("write the report: %v", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, failedf("create the report directory: %v", err)
+	}
+	files := &reportFiles{JSON: filepath.Join(dir, reportJSONName), Markdown: filepath.Join(dir, reportMDName)}
+	if err := writeFileAtomic(files.JSON, js.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(files.Markdown, md.Bytes()); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// signEvidence writes the signed evidence bundle into dir (verified
+// before it is reported) and says how to verify it offline.
+func (a *app) signEvidence(ctx context.Context, dir, out string, src evidence.BundleSource, signer *signingKey) (*evidenceResult, error) {
 	if err := writeEvidence(ctx, dir, src, signer); err != nil {
-		return err
+		return nil, err
 	}
 	pubPath, err := signer.publicKeyFile(out)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	res.Evidence = &evidenceResult{Dir: dir, KeyID: evidence.KeyID(signer.pub), PublicKey: pubPath, Verified: true,
+	ev := &evidenceResult{Dir: dir, KeyID: evidence.KeyID(signer.pub), PublicKey: pubPath, Verified: true,
 		VerifyCommand: "starter verify-evidence " + dir + " --pubkey " + pubPath}
 	a.say("Evidence bundle, signed with key %s and verified: %s\nVerify it offline, with no cloud access:\n  %s\n",
-		res.Evidence.KeyID, dir, res.Evidence.VerifyCommand)
-	return a.emit(res, func(io.Writer) {})
+		ev.KeyID, dir, ev.VerifyCommand)
+	return ev, nil
 }
 
 // manifestStore opens the migration's manifest store with the operator's

@@ -67,121 +67,190 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := cfg.Out
-	res := &Result{Dir: dir, MigrationID: MigrationID, WorkflowID: workflows.MigrationWorkflowID(MigrationID)}
-
-	st, existed, err := loadState(dir)
-	if err != nil {
+	r := &demoRun{cfg: cfg, dir: dir, out: cfg.Out,
+		res: &Result{Dir: dir, MigrationID: MigrationID, WorkflowID: workflows.MigrationWorkflowID(MigrationID)}}
+	defer r.close()
+	if err := r.openState(); err != nil {
 		return nil, err
 	}
+	if err := r.openLog(); err != nil {
+		return nil, err
+	}
+	// Temporal first: its lock on temporal.db keeps a second demo off the
+	// same directory.
+	if err := r.startTemporal(ctx); err != nil {
+		return nil, interrupted(ctx, err)
+	}
+	if err := r.startEndpoints(ctx); err != nil {
+		return nil, interrupted(ctx, err)
+	}
+	if err := r.startWorker(); err != nil {
+		return nil, err
+	}
+	run, err := r.startMigration(ctx)
+	if err != nil {
+		return nil, interrupted(ctx, err)
+	}
+
+	res := r.res
+	views, err := watch(ctx, cfg, r.c, run, r.p, r.st)
+	res.Shards = views
+	if err != nil {
+		if errors.Is(err, ErrInterrupted) {
+			fmt.Fprintf(r.out, "\nstopping: the worker checkpoints its batches in flight; run the same command again to resume (state in %s)\n", dir)
+		}
+		return res, err
+	}
+	if err := finish(ctx, dir, r.c, r.e, r.p, r.st, res); err != nil {
+		return res, interrupted(ctx, err)
+	}
+	// Shards move from CutOver to Soaking at once; show where they are now.
+	res.Shards = pollShards(ctx, r.c, r.p.ID, res.Shards)
+	res.Elapsed = time.Since(began)
+	summarize(r.out, res)
+	return res, nil
+}
+
+// demoRun holds what one run of the demo has started, to stop it in
+// reverse order.
+type demoRun struct {
+	cfg     Config
+	dir     string
+	out     io.Writer
+	res     *Result
+	st      *State
+	existed bool
+	c       client.Client
+	e       *Endpoints
+	p       *plan.Plan
+	closers []func()
+}
+
+// close stops what the run started, last started first.
+func (r *demoRun) close() {
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		r.closers[i]()
+	}
+}
+
+// openState loads the demo's state from its directory, or starts one of
+// the size asked for.
+func (r *demoRun) openState() error {
+	st, existed, err := loadState(r.dir)
+	if err != nil {
+		return err
+	}
+	cfg := r.cfg
 	if !existed {
 		st = &State{Version: stateVersion, Shards: cfg.Shards, Objects: cfg.Objects, LargeObjectBytes: cfg.LargeObjectBytes,
 			PartSize: cfg.PartSize, PlanStart: time.Now().UTC().Truncate(time.Second), CreatedAt: time.Now().UTC()}
 	}
-	fmt.Fprintf(out, "ocimove demo · state in %s\n", dir)
+	r.st, r.existed = st, existed
+	fmt.Fprintf(r.out, "ocimove demo · state in %s\n", r.dir)
 	if existed && (st.Shards != cfg.Shards || st.Objects != cfg.Objects || st.LargeObjectBytes != cfg.LargeObjectBytes) {
-		fmt.Fprintf(out, "note: resuming the demo seeded with %d shards and %d objects; --fresh starts one of the size asked for\n", st.Shards, st.Objects)
+		fmt.Fprintf(r.out, "note: resuming the demo seeded with %d shards and %d objects; --fresh starts one of the size asked for\n", st.Shards, st.Objects)
 	}
+	return nil
+}
 
-	logf, err := os.OpenFile(filepath.Join(dir, workerLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+// openLog sends the process's logs (the worker's and the server's) to the
+// worker log in the state directory while the demo runs.
+func (r *demoRun) openLog() error {
+	logf, err := os.OpenFile(filepath.Join(r.dir, workerLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("demo: open worker log: %w", err)
+		return fmt.Errorf("demo: open worker log: %w", err)
 	}
-	defer logf.Close()
 	log := slog.New(slog.NewJSONHandler(logf, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	prevLog := slog.Default()
+	prev := slog.Default()
 	slog.SetDefault(log)
-	defer slog.SetDefault(prevLog)
+	r.closers = append(r.closers, func() { _ = logf.Close() }, func() { slog.SetDefault(prev) })
+	return nil
+}
 
-	// Temporal first: its lock on temporal.db keeps a second demo off the
-	// same directory.
-	srv, c, err := startTemporal(ctx, dir, st, log)
+// startTemporal starts the embedded server persisted in the state
+// directory and connects to it.
+func (r *demoRun) startTemporal(ctx context.Context) error {
+	srv, c, err := startTemporal(ctx, r.dir, r.st, slog.Default())
 	if err != nil {
-		return nil, interrupted(ctx, err)
+		return err
 	}
-	defer func() { _ = srv.Stop() }()
-	defer c.Close()
-	res.TemporalAddr = srv.Address()
-	fmt.Fprintf(out, "Temporal     embedded server at %s (namespace %s), persisted in %s\n", srv.Address(), srv.Namespace(), filepath.Join(dir, temporalDB))
+	r.closers = append(r.closers, func() { _ = srv.Stop() }, c.Close)
+	r.c = c
+	r.res.TemporalAddr = srv.Address()
+	fmt.Fprintf(r.out, "Temporal     embedded server at %s (namespace %s), persisted in %s\n", srv.Address(), srv.Namespace(), filepath.Join(r.dir, temporalDB))
 	if ui := srv.UIAddress(); ui != "" {
-		res.WebUI = ui
-		fmt.Fprintf(out, "Web UI       %s (namespace %s; the migration's workflow is %s)\n", ui, srv.Namespace(), workflows.MigrationWorkflowID(MigrationID))
+		r.res.WebUI = ui
+		fmt.Fprintf(r.out, "Web UI       %s (namespace %s; the migration's workflow is %s)\n", ui, srv.Namespace(), workflows.MigrationWorkflowID(MigrationID))
 	}
+	return nil
+}
 
-	e, err := startEndpoints(dir, st)
+// startEndpoints starts the local S3 and OCI endpoints on the state
+// directory and seeds the source the first time.
+func (r *demoRun) startEndpoints(ctx context.Context) error {
+	e, err := startEndpoints(r.dir, r.st)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer e.Close()
-	if err := st.save(dir); err != nil {
-		return nil, err
+	r.closers = append(r.closers, e.Close)
+	r.e = e
+	if err := r.st.save(r.dir); err != nil {
+		return err
 	}
-	fmt.Fprintf(out, "source       s3://%s on the local S3 endpoint %s (%s), data in %s\n", SourceBucket, e.S3URL, S3Region, filepath.Join(dir, s3Dir))
-	fmt.Fprintf(out, "destination  oci://%s/%s on the local OCI endpoint %s (%s), data in %s\n", Namespace, DestBucket, e.OCIURL, OCIRegion, filepath.Join(dir, ociDir))
-
-	if !st.Seeded {
-		if err := seedSource(ctx, out, e, st); err != nil {
-			return nil, interrupted(ctx, err)
+	fmt.Fprintf(r.out, "source       s3://%s on the local S3 endpoint %s (%s), data in %s\n", SourceBucket, e.S3URL, S3Region, filepath.Join(r.dir, s3Dir))
+	fmt.Fprintf(r.out, "destination  oci://%s/%s on the local OCI endpoint %s (%s), data in %s\n", Namespace, DestBucket, e.OCIURL, OCIRegion, filepath.Join(r.dir, ociDir))
+	if !r.st.Seeded {
+		if err := seedSource(ctx, r.out, e, r.st); err != nil {
+			return err
 		}
-		if err := st.save(dir); err != nil {
-			return nil, err
+		if err := r.st.save(r.dir); err != nil {
+			return err
 		}
-		res.Seeded = true
+		r.res.Seeded = true
 	}
-	res.Source = st.Total()
+	r.res.Source = r.st.Total()
+	return nil
+}
 
-	p, planPath, err := loadOrWritePlan(dir, demoPlan(dir, st, e))
+// startWorker writes (or reads back) the plan and starts the worker.
+func (r *demoRun) startWorker() error {
+	p, planPath, err := loadOrWritePlan(r.dir, demoPlan(r.dir, r.st, r.e))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res.PlanPath = planPath
+	r.p = p
+	r.res.PlanPath = planPath
 	if f, ok := p.Cutover.Target.Settings.(*fileroute.Settings); ok { // the demo's routing target is a file
-		res.RoutesPath = f.Path
+		r.res.RoutesPath = f.Path
 	}
-	fmt.Fprintf(out, "plan         %s (%d shards, batches of %d, automatic cutover, soak %s, no purge)\n",
-		planPath, st.Shards, p.EffectiveBatchSize(), p.Soak.Retention)
+	fmt.Fprintf(r.out, "plan         %s (%d shards, batches of %d, automatic cutover, soak %s, no purge)\n",
+		planPath, r.st.Shards, p.EffectiveBatchSize(), p.Soak.Retention)
+	if err := setWorkerEnv(r.e.s3Creds); err != nil {
+		return err
+	}
+	w, err := startWorker(r.c, p, r.st.PartSize)
+	if err != nil {
+		return err
+	}
+	r.closers = append(r.closers, w.Stop)
+	return r.st.save(r.dir)
+}
 
-	if err := setWorkerEnv(e.s3Creds); err != nil {
-		return nil, err
-	}
-	w, err := startWorker(c, p, st.PartSize)
+// startMigration starts the migration workflow, or attaches to the one an
+// earlier run started.
+func (r *demoRun) startMigration(ctx context.Context) (client.WorkflowRun, error) {
+	run, resumed, err := startOrAttach(ctx, r.c, r.p, r.st)
 	if err != nil {
 		return nil, err
 	}
-	defer w.Stop()
-	if err := st.save(dir); err != nil {
-		return nil, err
-	}
-
-	run, resumed, err := startOrAttach(ctx, c, p, st)
-	if err != nil {
-		return nil, interrupted(ctx, err)
-	}
-	res.Resumed, res.RunID = resumed, run.GetRunID()
+	r.res.Resumed, r.res.RunID = resumed, run.GetRunID()
 	if resumed {
-		fmt.Fprintf(out, "migration    resuming workflow %s (run %s)\n", run.GetID(), run.GetRunID())
+		fmt.Fprintf(r.out, "migration    resuming workflow %s (run %s)\n", run.GetID(), run.GetRunID())
 	} else {
-		fmt.Fprintf(out, "migration    started workflow %s (run %s) on task queue %s\n", run.GetID(), run.GetRunID(), TaskQueue)
+		fmt.Fprintf(r.out, "migration    started workflow %s (run %s) on task queue %s\n", run.GetID(), run.GetRunID(), TaskQueue)
 	}
-	fmt.Fprintln(out)
-
-	views, err := watch(ctx, cfg, c, run, p, st)
-	res.Shards = views
-	if err != nil {
-		if errors.Is(err, ErrInterrupted) {
-			fmt.Fprintf(out, "\nstopping: the worker checkpoints its batches in flight; run the same command again to resume (state in %s)\n", dir)
-		}
-		return res, err
-	}
-
-	if err := finish(ctx, dir, c, e, p, st, res); err != nil {
-		return res, interrupted(ctx, err)
-	}
-	// Shards move from CutOver to Soaking at once; show where they are now.
-	res.Shards = pollShards(ctx, c, p.ID, res.Shards)
-	res.Elapsed = time.Since(began)
-	summarize(out, res)
-	return res, nil
+	fmt.Fprintln(r.out)
+	return run, nil
 }
 
 // prepareDir makes dir absolute and creates it; with fresh it first

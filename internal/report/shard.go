@@ -40,123 +40,169 @@ func buildShard(ctx context.Context, ms *manifest.Store, mi MigrationInfo, si Sh
 		return nil, err
 	}
 	sr.Manifests = shardManifests(ms.Root(), mi, si.ShardID, keys, refs)
-	// The merged view, streamed: memory holds one entry per stream, never
-	// the shard's entries.
-	r, err := ms.Open(ctx, si.ShardID, manifest.ReadOptions{})
-	if err != nil {
+	if err := sr.addEntries(ctx, ms); err != nil {
 		return nil, err
+	}
+	if err := sr.addRecords(ctx, ms, keys); err != nil {
+		return nil, err
+	}
+	sr.addHistory(si)
+	return sr, nil
+}
+
+// addEntries counts the shard's merged manifest view, streamed: memory
+// holds one entry per stream, never the shard's entries.
+func (sr *ShardReport) addEntries(ctx context.Context, ms *manifest.Store) error {
+	r, err := ms.Open(ctx, sr.ShardID, manifest.ReadOptions{})
+	if err != nil {
+		return err
 	}
 	for {
 		e, ok, err := r.Next()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !ok {
-			break
+			return nil
 		}
 		sr.addEntry(e)
 	}
+}
 
-	// The final verification of the latest freeze is the proof; an earlier
-	// freeze's refusal was repaired or superseded.
+// addRecords reads the shard's records (verifications, final
+// verifications, reverse sync, purge) among its manifest keys. The final
+// verification of the latest freeze is the proof; an earlier freeze's
+// refusal was repaired or superseded.
+func (sr *ShardReport) addRecords(ctx context.Context, ms *manifest.Store, keys []string) error {
 	lastFreeze := -1
 	var finalProblems []ObjectIssue
 	for _, k := range keys {
 		base := path.Base(k)
 		freeze, isFinal := manifest.FinalVerifyFreeze(base)
+		var err error
 		switch {
 		case strings.HasPrefix(base, "verify-") && strings.HasSuffix(base, ".json"):
-			var rec manifest.VerifyRecord
-			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
-				return nil, err
-			}
-			sr.Verification.Runs = append(sr.Verification.Runs, VerifyRun{Mode: rec.Mode, Checked: rec.Checked, Mismatches: rec.Mismatches, Record: k})
-			sr.Verification.ByVerification[rec.Mode] = VerifyCounts{Checked: rec.Checked, OK: max(0, rec.Checked-rec.Mismatches), Mismatch: rec.Mismatches}
-			for _, p := range rec.Problems {
-				sr.Mismatches.add(ObjectIssue{Key: p.Key, Reason: p.Problem, Where: base})
-			}
-		case isFinal:
-			if freeze < lastFreeze {
-				continue // the record of the latest freeze is the proof
-			}
+			err = sr.addVerify(ctx, ms, k)
+		case isFinal && freeze >= lastFreeze:
 			lastFreeze = freeze
-			var rec manifest.FinalVerifyRecord
-			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
-				return nil, err
-			}
-			res := rec.Result
-			sr.Verification.Final = &FinalVerify{OK: res.OK, FrozenAt: rec.FrozenAt, Objects: res.Objects,
-				Missing: res.Missing, Extra: res.Extra, Mismatched: res.Mismatched,
-				ModifiedAfterFreeze: res.ModifiedAfter, KeptDeleted: max(len(rec.KeptDeleted), int(rec.KeptDeletedCount))}
-			// Every object of the final listing is checked once: missing,
-			// mismatched, modified after the freeze, or equal.
-			sr.Verification.ByVerification[finalVerification] = VerifyCounts{Checked: res.Objects,
-				OK:       max(0, res.Objects-res.Missing-res.Mismatched-res.ModifiedAfter),
-				Mismatch: res.Mismatched + res.ModifiedAfter, Missing: res.Missing}
-			finalProblems = finalProblems[:0]
-			for _, p := range rec.Problems {
-				finalProblems = append(finalProblems, ObjectIssue{Key: p.Key, Reason: p.Problem, Where: base})
-			}
+			finalProblems, err = sr.addFinalVerify(ctx, ms, k)
 		case base == manifest.ReverseSyncName:
-			var raw json.RawMessage
-			if err := ms.ReadJSON(ctx, k, &raw); err != nil {
-				return nil, err
-			}
-			rs := &ReverseSync{}
-			if rec := (manifest.ReverseSyncRecord{}); json.Unmarshal(raw, &rec) == nil {
-				// The record of the reverse sync; its entries are in parts.
-				r := rec.Result
-				rs.Objects, rs.Copied, rs.Verified, rs.Failed = r.Copied+r.Failed+r.Deleted, r.Copied, r.Verified, r.Failed
-				sr.ReverseSync = rs
-				continue
-			}
-			var es []manifest.Entry // written whole by older versions
-			if err := json.Unmarshal(raw, &es); err != nil {
-				return nil, fmt.Errorf("report: decode %s: %w", k, err)
-			}
-			for _, e := range es {
-				rs.Objects++
-				switch {
-				case e.Outcome == engine.Failed:
-					rs.Failed++
-				case e.Verifiable():
-					rs.Copied++
-					if e.DestCheck != "" || e.SHA256 != "" {
-						rs.Verified++
-					}
-				}
-			}
-			sr.ReverseSync = rs
+			err = sr.addReverseSync(ctx, ms, k)
 		case base == manifest.PurgeName:
-			var rec manifest.PurgeRecord
-			if err := ms.ReadJSON(ctx, k, &rec); err != nil {
-				return nil, err
-			}
-			p := &Purge{}
-			for _, c := range rec.Copies {
-				pc := PurgedCopy{Name: c.Name, Store: c.Store, Objects: c.Objects, Versions: c.Versions, DeleteMarkers: c.DeleteMarkers}
-				p.Total += c.Objects + c.Versions + c.DeleteMarkers
-				for _, d := range c.Deleted { // listed in the record by older versions
-					switch {
-					case d.DeleteMarker:
-						pc.DeleteMarkers++
-					case d.VersionID != "":
-						pc.Versions++
-					default:
-						pc.Objects++
-					}
-					p.Total++
-				}
-				p.Copies = append(p.Copies, pc)
-			}
-			sr.Purge = p
+			err = sr.addPurge(ctx, ms, k)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	for _, p := range finalProblems {
 		sr.Mismatches.add(p)
 	}
 	slices.SortFunc(sr.Verification.Runs, func(a, b VerifyRun) int { return strings.Compare(a.Mode, b.Mode) })
+	return nil
+}
 
+// addVerify adds one verification record (quick or full).
+func (sr *ShardReport) addVerify(ctx context.Context, ms *manifest.Store, k string) error {
+	var rec manifest.VerifyRecord
+	if err := ms.ReadJSON(ctx, k, &rec); err != nil {
+		return err
+	}
+	sr.Verification.Runs = append(sr.Verification.Runs, VerifyRun{Mode: rec.Mode, Checked: rec.Checked, Mismatches: rec.Mismatches, Record: k})
+	sr.Verification.ByVerification[rec.Mode] = VerifyCounts{Checked: rec.Checked, OK: max(0, rec.Checked-rec.Mismatches), Mismatch: rec.Mismatches}
+	for _, p := range rec.Problems {
+		sr.Mismatches.add(ObjectIssue{Key: p.Key, Reason: p.Problem, Where: path.Base(k)})
+	}
+	return nil
+}
+
+// addFinalVerify takes a final verification record as the shard's proof
+// (replacing an earlier freeze's) and returns its problems.
+func (sr *ShardReport) addFinalVerify(ctx context.Context, ms *manifest.Store, k string) ([]ObjectIssue, error) {
+	var rec manifest.FinalVerifyRecord
+	if err := ms.ReadJSON(ctx, k, &rec); err != nil {
+		return nil, err
+	}
+	res := rec.Result
+	sr.Verification.Final = &FinalVerify{OK: res.OK, FrozenAt: rec.FrozenAt, Objects: res.Objects,
+		Missing: res.Missing, Extra: res.Extra, Mismatched: res.Mismatched,
+		ModifiedAfterFreeze: res.ModifiedAfter, KeptDeleted: max(len(rec.KeptDeleted), int(rec.KeptDeletedCount))}
+	// Every object of the final listing is checked once: missing,
+	// mismatched, modified after the freeze, or equal.
+	sr.Verification.ByVerification[finalVerification] = VerifyCounts{Checked: res.Objects,
+		OK:       max(0, res.Objects-res.Missing-res.Mismatched-res.ModifiedAfter),
+		Mismatch: res.Mismatched + res.ModifiedAfter, Missing: res.Missing}
+	var problems []ObjectIssue
+	for _, p := range rec.Problems {
+		problems = append(problems, ObjectIssue{Key: p.Key, Reason: p.Problem, Where: path.Base(k)})
+	}
+	return problems, nil
+}
+
+// addReverseSync adds the reverse sync's record, or counts its entries
+// where an older version wrote them whole in its place.
+func (sr *ShardReport) addReverseSync(ctx context.Context, ms *manifest.Store, k string) error {
+	var raw json.RawMessage
+	if err := ms.ReadJSON(ctx, k, &raw); err != nil {
+		return err
+	}
+	rs := &ReverseSync{}
+	sr.ReverseSync = rs
+	if rec := (manifest.ReverseSyncRecord{}); json.Unmarshal(raw, &rec) == nil {
+		r := rec.Result // its entries are in parts
+		rs.Objects, rs.Copied, rs.Verified, rs.Failed = r.Copied+r.Failed+r.Deleted, r.Copied, r.Verified, r.Failed
+		return nil
+	}
+	var es []manifest.Entry
+	if err := json.Unmarshal(raw, &es); err != nil {
+		return fmt.Errorf("report: decode %s: %w", k, err)
+	}
+	for _, e := range es {
+		rs.Objects++
+		switch {
+		case e.Outcome == engine.Failed:
+			rs.Failed++
+		case e.Verifiable():
+			rs.Copied++
+			if e.DestCheck != "" || e.SHA256 != "" {
+				rs.Verified++
+			}
+		}
+	}
+	return nil
+}
+
+// addPurge adds the purge record: per source copy, what was deleted.
+func (sr *ShardReport) addPurge(ctx context.Context, ms *manifest.Store, k string) error {
+	var rec manifest.PurgeRecord
+	if err := ms.ReadJSON(ctx, k, &rec); err != nil {
+		return err
+	}
+	p := &Purge{}
+	for _, c := range rec.Copies {
+		pc := PurgedCopy{Name: c.Name, Store: c.Store, Objects: c.Objects, Versions: c.Versions, DeleteMarkers: c.DeleteMarkers}
+		p.Total += c.Objects + c.Versions + c.DeleteMarkers
+		for _, d := range c.Deleted { // listed in the record by older versions
+			switch {
+			case d.DeleteMarker:
+				pc.DeleteMarkers++
+			case d.VersionID != "":
+				pc.Versions++
+			default:
+				pc.Objects++
+			}
+			p.Total++
+		}
+		p.Copies = append(p.Copies, pc)
+	}
+	sr.Purge = p
+	return nil
+}
+
+// addHistory adds the shard's transitions, the operators' actions among
+// them, its timings and its routing changes (from the target's history
+// when it keeps one, else from the transitions).
+func (sr *ShardReport) addHistory(si ShardInfo) {
 	sr.Transitions = si.Transitions
 	for _, t := range si.Transitions {
 		if t.Action != "" || (t.Actor != "" && t.Actor != SystemActor) {
@@ -170,7 +216,6 @@ func buildShard(ctx context.Context, ms *manifest.Store, mi MigrationInfo, si Sh
 	} else {
 		sr.RoutingChanges = routeFromTransitions(si.Transitions)
 	}
-	return sr, nil
 }
 
 // finalVerification is the key of the final verification in

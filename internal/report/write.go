@@ -98,6 +98,9 @@ func (r *Report) writeMarkdown(m *mdWriter) {
 	}
 }
 
+// writeMarkdown writes the shard's section: its state, objects,
+// verification, manifests, problems, timings, routing changes, operator
+// actions, reverse sync and purge.
 func (s *ShardReport) writeMarkdown(m *mdWriter) {
 	m.f("\n## Shard %s\n\n", cell(s.ShardID))
 	m.f("<a id=\"%s\"></a>Prefix `%s`, state **%s**", anchor(s.ShardID), code(s.Prefix), cell(s.State))
@@ -109,6 +112,36 @@ func (s *ShardReport) writeMarkdown(m *mdWriter) {
 		m.f("\nLast error: %s\n", cell(s.LastError))
 	}
 
+	s.writeObjects(m)
+	s.writeVerification(m)
+	s.writeManifests(m)
+
+	writeList(m, "Mismatches", s.Mismatches)
+	writeList(m, "Failed objects", s.Failed)
+	writeList(m, "Source-gone objects", s.SourceGone)
+	writeList(m, "Unsupported names", s.Unsupported)
+	writeList(m, "Archived objects", s.Archived)
+
+	s.writeTimings(m)
+	s.writeRoutingChanges(m)
+	if len(s.OperatorActions) > 0 {
+		m.f("\n**Operator actions.**\n\n")
+		writeActions(m, s.OperatorActions)
+	}
+	if rs := s.ReverseSync; rs != nil {
+		m.f("\n**Reverse sync.** %d objects written at the destination since cutover: %d copied back, %d verified, %d failed.\n",
+			rs.Objects, rs.Copied, rs.Verified, rs.Failed)
+	}
+	if p := s.Purge; p != nil {
+		m.f("\n**Purge.** %d deletions.\n\n| copy | store | objects | versions | delete markers |\n|---|---|---:|---:|---:|\n", p.Total)
+		for _, c := range p.Copies {
+			m.f("| %s | %s | %d | %d | %d |\n", cell(c.Name), cell(c.Store), c.Objects, c.Versions, c.DeleteMarkers)
+		}
+	}
+}
+
+// writeObjects writes the shard's objects by outcome.
+func (s *ShardReport) writeObjects(m *mdWriter) {
 	m.f("\n**Objects.** %d objects, %s at the destination, %s sent. Manifests: %d batches, %d re-copies, %d delta rounds.\n\n",
 		s.Objects, bytesText(s.Bytes), bytesText(s.BytesSent), s.Manifests.Batches, s.Manifests.Recopies, s.Manifests.Deltas)
 	m.f("| outcome | objects |\n|---|---:|\n")
@@ -118,7 +151,11 @@ func (s *ShardReport) writeMarkdown(m *mdWriter) {
 	for _, k := range sortedKeys(s.Deleted) {
 		m.f("| of which marked %s | %d |\n", cell(k), s.Deleted[k])
 	}
+}
 
+// writeVerification writes how the shard's objects were checked: source
+// reads, destination writes, each verification and the final one.
+func (s *ShardReport) writeVerification(m *mdWriter) {
 	v := s.Verification
 	m.f("\n**Verification.**")
 	m.f(" Source reads checked by: %s.", countsText(v.SourceChecks))
@@ -145,14 +182,11 @@ func (s *ShardReport) writeMarkdown(m *mdWriter) {
 			m.f("| %s | %d | %d | %d | %d |\n", cell(k), c.Checked, c.OK, c.Mismatch, c.Missing)
 		}
 	}
-	s.writeManifests(m)
+}
 
-	writeList(m, "Mismatches", s.Mismatches)
-	writeList(m, "Failed objects", s.Failed)
-	writeList(m, "Source-gone objects", s.SourceGone)
-	writeList(m, "Unsupported names", s.Unsupported)
-	writeList(m, "Archived objects", s.Archived)
-
+// writeTimings writes when the shard passed each step and its time in
+// each state.
+func (s *ShardReport) writeTimings(m *mdWriter) {
 	tm := s.Timings
 	m.f("\n**Timings.** Started %s; frozen %s; cut over %s; soak until %s; finished %s. Copy time (sum over objects): %s.\n",
 		stampOr(tm.Started, "–"), stampOr(tm.FrozenAt, "–"), stampOr(tm.CutoverAt, "–"), stampOr(tm.SoakUntil, "–"),
@@ -163,7 +197,10 @@ func (s *ShardReport) writeMarkdown(m *mdWriter) {
 			m.f("| %s | %s |\n", cell(k), tm.InState[k].Round(time.Millisecond))
 		}
 	}
+}
 
+// writeRoutingChanges writes the shard's routing changes.
+func (s *ShardReport) writeRoutingChanges(m *mdWriter) {
 	if len(s.RoutingChanges) > 0 {
 		m.f("\n**Routing changes.**\n\n| when | from | to | version | operation | who | why |\n|---|---|---|---:|---|---|---|\n")
 		for _, c := range s.RoutingChanges {
@@ -177,20 +214,6 @@ func (s *ShardReport) writeMarkdown(m *mdWriter) {
 			}
 			m.f("| %s | %s | %s | %s | %s | %s | %s |\n", stamp(c.At), cell(c.From), cell(c.To), ver,
 				cell(op), cell(c.Actor), cell(c.Reason))
-		}
-	}
-	if len(s.OperatorActions) > 0 {
-		m.f("\n**Operator actions.**\n\n")
-		writeActions(m, s.OperatorActions)
-	}
-	if rs := s.ReverseSync; rs != nil {
-		m.f("\n**Reverse sync.** %d objects written at the destination since cutover: %d copied back, %d verified, %d failed.\n",
-			rs.Objects, rs.Copied, rs.Verified, rs.Failed)
-	}
-	if p := s.Purge; p != nil {
-		m.f("\n**Purge.** %d deletions.\n\n| copy | store | objects | versions | delete markers |\n|---|---|---:|---:|---:|\n", p.Total)
-		for _, c := range p.Copies {
-			m.f("| %s | %s | %d | %d | %d |\n", cell(c.Name), cell(c.Store), c.Objects, c.Versions, c.DeleteMarkers)
 		}
 	}
 }

@@ -3,13 +3,12 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"time"
+	"slices"
 
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ocimove/ocimove/activities"
-	"github.com/ocimove/ocimove/internal/routing"
 )
 
 // ShardState is a state of a shard's lifecycle.
@@ -115,20 +114,14 @@ type ShardInput struct {
 }
 
 // ShardCheckpoint is a shard's durable progress: what a continued run
-// needs. The status query shows it as a ShardStatus.
+// needs. The status query shows it as a ShardStatus; the groups both
+// hold (CopyProgress, CatchUp, RouteSeen, Milestones, Failure) are
+// embedded in each.
 type ShardCheckpoint struct {
-	State    ShardState        `json:"state"`
-	Cursor   string            `json:"cursor"`
-	Batches  int               `json:"batches"`
-	CopyDone bool              `json:"copyDone"` // a full copy exists
-	Counts   activities.Counts `json:"counts"`
-	Recopies int               `json:"recopies"`
-
-	DeltaRounds        int     `json:"deltaRounds"`         // every round run, for manifest names
-	RoundsSinceReset   int     `json:"roundsSinceReset"`    // rounds counted against the limit
-	LastChanged        int64   `json:"lastChanged"`         // changes found by the last round
-	ChangeRate         float64 `json:"changeRatePerMinute"` // changes per minute in the last round
-	WaitingForOperator bool    `json:"waitingForOperator"`  // round limit reached
+	State ShardState `json:"state"`
+	CopyProgress
+	CatchUp
+	RoundsSinceReset int `json:"roundsSinceReset"` // rounds counted against the limit
 
 	Paused bool `json:"paused"`
 	// Request is the operator request an Update accepted that the shard
@@ -140,15 +133,7 @@ type ShardCheckpoint struct {
 	// routing operation id, so that two runs of one migration's shard never
 	// share an operation id.
 	RunToken string `json:"runToken"`
-	// RouteState, RouteVersion, RouteOp and RouteOwner are the route as last
-	// read or changed, for status; every decision re-reads the route.
-	RouteState   routing.State `json:"routeState"`
-	RouteVersion int64         `json:"routeVersion"`
-	RouteOp      string        `json:"routeOp"`
-	RouteOwner   string        `json:"routeOwner,omitempty"`
-	// ReadOnlySince is when this shard last set its route read-only, while
-	// it is (zero otherwise): the age of a freeze.
-	ReadOnlySince time.Time `json:"readOnlySince,omitzero"`
+	RouteSeen
 	// Restore shows a return of routing to a writable state that the
 	// routing target has not accepted yet; the shard retries it with a
 	// timer until it succeeds.
@@ -157,28 +142,13 @@ type ShardCheckpoint struct {
 	// routing is returned (carried across continue-as-new).
 	Ending *PeriodEnd `json:"ending,omitempty"`
 	// RollbackBy is who asked for the rollback under way, and why.
-	RollbackBy     OperatorRequest `json:"rollbackBy,omitzero"`
-	Freezes        int             `json:"freezes"`
-	FreezeTimeouts int             `json:"freezeTimeouts"` // consecutive
-	// Repairs counts freezes refused because the destination's copy needed
-	// a re-copy, since the last cutover or retry (bounded by maxRecopies).
-	Repairs   int       `json:"repairs"`
-	Rollbacks int       `json:"rollbacks"`
-	Claims    int       `json:"claims"` // routes claimed or adopted
-	FrozenAt  time.Time `json:"frozenAt,omitzero"`
-	CutoverAt time.Time `json:"cutoverAt,omitzero"`
-	SoakUntil time.Time `json:"soakUntil,omitzero"`
-	// PurgeStarted: the purge has begun deleting source copies, which a
-	// rollback could not bring back.
-	PurgeStarted bool  `json:"purgeStarted,omitempty"`
-	Purged       int64 `json:"purged"`
+	RollbackBy OperatorRequest `json:"rollbackBy,omitzero"`
+	Milestones
+	Claims int `json:"claims"` // routes claimed or adopted
 	// Cancelling: the workflow was cancelled and its clean-up is under way
 	// (carried across continue-as-new).
 	Cancelling bool `json:"cancelling,omitempty"`
-
-	FailedFrom  ShardState `json:"failedFrom,omitempty"`
-	LastError   string     `json:"lastError,omitempty"`
-	ProblemKeys []string   `json:"problemKeys,omitempty"`
+	Failure
 
 	Transitions     []Transition `json:"transitions"`
 	TransitionCount int          `json:"transitionCount"`
@@ -199,43 +169,18 @@ type ShardStatus struct {
 	Paused      bool       `json:"paused"`
 	HoldsSlot   bool       `json:"holdsSlot"`
 	BatchSize   int        `json:"batchSize"`
-
-	Cursor   string            `json:"cursor"`
-	Batches  int               `json:"batches"`
-	CopyDone bool              `json:"copyDone"`
-	Counts   activities.Counts `json:"counts"`
-	Recopies int               `json:"recopies"`
-
-	DeltaRounds        int     `json:"deltaRounds"`
-	LastChanged        int64   `json:"lastChanged"`
-	ChangeRate         float64 `json:"changeRatePerMinute"`
-	WaitingForOperator bool    `json:"waitingForOperator"`
+	CopyProgress
+	CatchUp
 
 	// Request is the accepted operator request not yet carried out.
 	Request *PendingRequest `json:"request,omitempty"`
 	// RunToken is part of every routing operation id of this shard's runs.
-	RunToken     string        `json:"runToken"`
-	RouteState   routing.State `json:"routeState"`
-	RouteVersion int64         `json:"routeVersion"`
-	RouteOp      string        `json:"routeOp"`
-	RouteOwner   string        `json:"routeOwner,omitempty"`
-	// ReadOnlySince is when the route was set read-only, while it is.
-	ReadOnlySince time.Time `json:"readOnlySince,omitzero"`
+	RunToken string `json:"runToken"`
+	RouteSeen
 	// Restore is a return of routing being retried.
-	Restore        *RestoreStatus `json:"restore,omitempty"`
-	Freezes        int            `json:"freezes"`
-	FreezeTimeouts int            `json:"freezeTimeouts"`
-	Repairs        int            `json:"repairs"`
-	Rollbacks      int            `json:"rollbacks"`
-	FrozenAt       time.Time      `json:"frozenAt,omitzero"`
-	CutoverAt      time.Time      `json:"cutoverAt,omitzero"`
-	SoakUntil      time.Time      `json:"soakUntil,omitzero"`
-	PurgeStarted   bool           `json:"purgeStarted,omitempty"`
-	Purged         int64          `json:"purged"`
-
-	FailedFrom  ShardState `json:"failedFrom,omitempty"`
-	LastError   string     `json:"lastError,omitempty"`
-	ProblemKeys []string   `json:"problemKeys,omitempty"`
+	Restore *RestoreStatus `json:"restore,omitempty"`
+	Milestones
+	Failure
 
 	Transitions     []Transition `json:"transitions"`
 	TransitionCount int          `json:"transitionCount"`
@@ -304,19 +249,15 @@ func (s *shard) ref() activities.ShardRef {
 // status returns the current status.
 func (s *shard) status() ShardStatus {
 	cp := s.cp
+	fail := cp.Failure
+	fail.ProblemKeys = slices.Clone(fail.ProblemKeys)
 	return ShardStatus{
 		MigrationID: s.in.MigrationID, ShardID: s.in.ShardID, Prefix: s.in.Prefix, State: cp.State, Paused: cp.Paused,
 		HoldsSlot: s.holdsSlot(), BatchSize: s.in.Settings.BatchSize,
-		Cursor: cp.Cursor, Batches: cp.Batches, CopyDone: cp.CopyDone, Counts: cp.Counts, Recopies: cp.Recopies,
-		DeltaRounds: cp.DeltaRounds, LastChanged: cp.LastChanged, ChangeRate: cp.ChangeRate, WaitingForOperator: cp.WaitingForOperator,
-		Request: clonePtr(cp.Request), RunToken: cp.RunToken,
-		RouteState: cp.RouteState, RouteVersion: cp.RouteVersion, RouteOp: cp.RouteOp, RouteOwner: cp.RouteOwner,
-		ReadOnlySince: cp.ReadOnlySince,
-		Restore:       clonePtr(cp.Restore), Freezes: cp.Freezes, FreezeTimeouts: cp.FreezeTimeouts, Repairs: cp.Repairs,
-		Rollbacks: cp.Rollbacks, FrozenAt: cp.FrozenAt, CutoverAt: cp.CutoverAt, SoakUntil: cp.SoakUntil,
-		PurgeStarted: cp.PurgeStarted, Purged: cp.Purged,
-		FailedFrom: cp.FailedFrom, LastError: cp.LastError, ProblemKeys: append([]string(nil), cp.ProblemKeys...),
-		Transitions: append([]Transition(nil), cp.Transitions...), TransitionCount: cp.TransitionCount, Runs: cp.Runs,
+		CopyProgress: cp.CopyProgress, CatchUp: cp.CatchUp,
+		Request: clonePtr(cp.Request), RunToken: cp.RunToken, RouteSeen: cp.RouteSeen, Restore: clonePtr(cp.Restore),
+		Milestones: cp.Milestones, Failure: fail,
+		Transitions: slices.Clone(cp.Transitions), TransitionCount: cp.TransitionCount, Runs: cp.Runs,
 	}
 }
 

@@ -83,10 +83,11 @@ func Seed(t testing.TB, ms *manifest.Store, migrationID, shardID, prefix string)
 	at := func(m int) time.Time { return T0.Add(time.Duration(m) * time.Minute) }
 	return report.ShardInfo{ShardStatus: workflows.ShardStatus{
 		ShardID: shardID, Prefix: prefix, State: "Complete",
-		Counts:  activities.Counts{Objects: 8, Bytes: 70<<20 + 171, Copied: 4, Skipped: 1, Failed: 1, SourceGone: 1},
-		Batches: 2, DeltaRounds: 1, Recopies: 1, Freezes: 1,
-		RouteState: routing.StateDestination, RouteVersion: 2, RouteOp: "cutover-1",
-		FrozenAt: at(3), CutoverAt: at(4), SoakUntil: at(10), Purged: 5,
+		CopyProgress: workflows.CopyProgress{Counts: activities.Counts{Objects: 8, Bytes: 70<<20 + 171, Copied: 4, Skipped: 1, Failed: 1, SourceGone: 1},
+			Batches: 2, Recopies: 1},
+		CatchUp:    workflows.CatchUp{DeltaRounds: 1},
+		RouteSeen:  workflows.RouteSeen{RouteState: routing.StateDestination, RouteVersion: 2, RouteOp: "cutover-1"},
+		Milestones: workflows.Milestones{Freezes: 1, FrozenAt: at(3), CutoverAt: at(4), SoakUntil: at(10), Purged: 5},
 		Transitions: []report.Transition{
 			{From: "Pending", To: "Copying", At: at(0), Actor: "workflow", Reason: "started"},
 			{From: "Copying", To: "Copying", At: at(1), Actor: "alice", Reason: "OPS-12 slow down", Action: "set-batch-size"},

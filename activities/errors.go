@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -47,10 +48,16 @@ func inputError(format string, args ...any) error {
 
 // activityError maps an error to what the activity returns: residency
 // refusals and permanent store errors become non-retryable application
-// errors; everything else stays retryable.
+// errors; everything else stays retryable. An error caused by the
+// activity's context ending (cancelled, or its deadline) is never
+// non-retryable, whatever a store made of it: the attempt was cut short,
+// and its retry decides.
 func activityError(err error) error {
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {

@@ -102,7 +102,9 @@ func TestCompletionOffersIdsFromTemporal(t *testing.T) {
 	s, planPath := setUp(t, id, prefixes)
 	id0a, id0b := plan.ShardID(prefixes[0]), plan.ShardID(prefixes[1])
 	s.OK("start", planPath)
-	s.WaitFor(id, "every shard to await approval", 2*time.Minute, func(v clitest.Status) bool { return v.AllIn(workflows.AwaitingApproval) })
+	s.WaitFor(id, "every shard to await approval, as the migration knows", 2*time.Minute, func(v clitest.Status) bool {
+		return v.AllReported(workflows.AwaitingApproval)
+	})
 
 	// Migration ids, for every command that takes MIGRATION_ID.
 	for _, cmd := range []string{"status", "pause", "resume", "retry-shard", "approve", "rollback", "adopt", "cancel", "tune", "report"} {
@@ -192,7 +194,9 @@ func TestEveryActionTakesOutputJSON(t *testing.T) {
 	r = s.OK("start", planPath, "-o", "json")
 	clitest.CheckJSON(t, "start", r.Stdout)
 	assert.Contains(t, r.Stdout, `"outcome": "already-running"`)
-	s.WaitFor(id, "every shard to await approval", 2*time.Minute, func(v clitest.Status) bool { return v.AllIn(workflows.AwaitingApproval) })
+	s.WaitFor(id, "every shard to await approval, as the migration knows", 2*time.Minute, func(v clitest.Status) bool {
+		return v.AllReported(workflows.AwaitingApproval)
+	})
 	r = s.OK("status", id, "-o", "json")
 	clitest.CheckJSON(t, "status", r.Stdout)
 

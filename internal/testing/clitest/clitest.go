@@ -210,6 +210,13 @@ func (v Status) States() map[string]workflows.ShardState {
 	return m
 }
 
+// AllReported reports whether every shard is in state and the migration
+// has heard so from each (its by-state counts, which shards report to it
+// by signal, can trail the shards' own status).
+func (v Status) AllReported(state workflows.ShardState) bool {
+	return v.AllIn(state) && v.Migration.ByState[state] == len(v.Shards)
+}
+
 // AllIn reports whether every shard is in state.
 func (v Status) AllIn(state workflows.ShardState) bool {
 	for _, s := range v.Shards {

@@ -184,9 +184,13 @@ type faultyWriter struct {
 	written   int64
 	dropAfter int64
 	flipBit   int64
+	dropped   bool // the connection is closed: nothing more is written
 }
 
 func (f *faultyWriter) Write(p []byte) (int, error) {
+	if f.dropped {
+		return 0, http.ErrAbortHandler
+	}
 	if f.flipBit > 0 {
 		bit := f.flipBit - 1
 		byteIdx := bit / 8
@@ -202,6 +206,7 @@ func (f *faultyWriter) Write(p []byte) (int, error) {
 			m, _ := f.ResponseWriter.Write(p[:n])
 			f.written += int64(m)
 		}
+		f.dropped = true
 		f.hijackClose()
 		return int(n), http.ErrAbortHandler
 	}

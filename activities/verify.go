@@ -51,80 +51,67 @@ func (a *Activities) VerifyShard(ctx context.Context, in VerifyInput) (VerifyRes
 	if err := s.checkWrite(); err != nil {
 		return VerifyResult{}, err
 	}
-	var prog verifyProgress
+	v := &verifyShard{s: s, shardID: in.Shard.ShardID, mode: mode, chunkSize: a.chunk}
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
-		_ = activity.GetHeartbeatDetails(ctx, &prog)
-	}
-	var mu sync.Mutex
-	beat := func() {
-		mu.Lock()
-		p := prog
-		p.Problems = slices.Clone(prog.Problems)
-		mu.Unlock()
-		heartbeat(ctx, p)
-	}
-	stop := startBeats(ctx, a.beatEvery(ctx), beat)
-	defer stop()
-
-	reader, err := s.man.Open(ctx, in.Shard.ShardID, manifest.ReadOptions{StartAfter: prog.Watermark})
-	if err != nil {
-		return VerifyResult{}, activityError(err)
-	}
-	skip := 0
-	if prog.Watermark == "" {
-		skip = prog.Next * indexChunk // a heartbeat that counts chunks
+		_ = activity.GetHeartbeatDetails(ctx, &v.prog)
 	}
 	// Every problem found: an earlier attempt's as heartbeated (at most
 	// maxProblemKeys of them), then this attempt's, up to the record's
 	// bound.
-	all := slices.Clone(prog.Problems)
-	var omitted int64
-	var chunk []engine.Result
-	last := prog.Watermark
-	check := func() error {
-		if len(chunk) == 0 {
-			return nil
-		}
-		checks := s.eng.VerifyBatch(ctx, s.stores.Destination, chunk, mode)
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		for _, c := range checks {
-			if !c.OK && c.Class == store.Retryable {
-				return fmt.Errorf("verify %q: %s (retrying resumes after %q)", c.Key, c.Problem, prog.Watermark)
-			}
-		}
-		mu.Lock()
-		for _, c := range checks {
-			prog.Checked++
-			if c.OK {
-				continue
-			}
-			prog.Mismatches++
-			p := manifest.Problem{Key: c.Key, Problem: c.Problem}
-			if len(all) < maxRecordProblems {
-				all = append(all, p)
-			} else {
-				omitted++
-			}
-			if len(prog.Problems) < maxProblemKeys {
-				prog.Problems = append(prog.Problems, p)
-			}
-		}
-		prog.Watermark = last
-		prog.Next += (len(chunk) + indexChunk - 1) / indexChunk
-		mu.Unlock()
-		chunk = nil
-		beat()
-		return nil
+	v.all = slices.Clone(v.prog.Problems)
+	v.last = v.prog.Watermark
+	stop := startBeats(ctx, a.beatEvery(ctx), func() { v.beat(ctx) })
+	defer stop()
+	if err := v.walk(ctx); err != nil {
+		return VerifyResult{}, activityError(err)
+	}
+	stop()
+	return v.record(ctx)
+}
+
+// verifyShard is one attempt of VerifyShard: the progress it heartbeats
+// and the chunk of entries it is about to check.
+type verifyShard struct {
+	s         *session
+	shardID   string
+	mode      engine.Mode
+	chunkSize int
+
+	mu      sync.Mutex // guards prog against the background heartbeat
+	prog    verifyProgress
+	all     []manifest.Problem // for the record, at most maxRecordProblems
+	omitted int64              // problems beyond maxRecordProblems
+	chunk   []engine.Result
+	last    string // key of the chunk's last entry
+}
+
+// beat heartbeats a copy of the progress.
+func (v *verifyShard) beat(ctx context.Context) {
+	v.mu.Lock()
+	p := v.prog
+	p.Problems = slices.Clone(v.prog.Problems)
+	v.mu.Unlock()
+	heartbeat(ctx, p)
+}
+
+// walk reads the merged manifests after the watermark and checks their
+// present entries chunk by chunk.
+func (v *verifyShard) walk(ctx context.Context) error {
+	reader, err := v.s.man.Open(ctx, v.shardID, manifest.ReadOptions{StartAfter: v.prog.Watermark})
+	if err != nil {
+		return err
+	}
+	skip := 0
+	if v.prog.Watermark == "" {
+		skip = v.prog.Next * indexChunk // a heartbeat that counts chunks
 	}
 	for {
 		e, ok, err := reader.Next()
 		if err != nil {
-			return VerifyResult{}, activityError(err)
+			return err
 		}
 		if !ok {
-			break
+			return v.check(ctx)
 		}
 		if !e.Present() {
 			continue
@@ -133,26 +120,67 @@ func (a *Activities) VerifyShard(ctx context.Context, in VerifyInput) (VerifyRes
 			skip--
 			continue
 		}
-		chunk = append(chunk, e.Result)
-		last = e.Key
-		if len(chunk) >= a.chunk {
-			if err := check(); err != nil {
-				return VerifyResult{}, activityError(err)
+		v.chunk = append(v.chunk, e.Result)
+		v.last = e.Key
+		if len(v.chunk) >= v.chunkSize {
+			if err := v.check(ctx); err != nil {
+				return err
 			}
 		}
 	}
-	if err := check(); err != nil {
-		return VerifyResult{}, activityError(err)
+}
+
+// check verifies the chunk at the destination, counts what it found and
+// moves the watermark past it. A retryable failure of any object fails
+// the attempt, so that the retry checks the chunk again.
+func (v *verifyShard) check(ctx context.Context) error {
+	if len(v.chunk) == 0 {
+		return nil
 	}
-	stop()
-	rec := manifest.VerifyRecord{MigrationID: s.plan.ID, ShardID: in.Shard.ShardID, Mode: string(mode),
-		Checked: prog.Checked, Mismatches: prog.Mismatches, Problems: all, ProblemsOmitted: omitted}
-	res := VerifyResult{Checked: prog.Checked, Mismatches: prog.Mismatches,
-		RecordKey: manifest.VerifyKey(s.man.Root(), in.Shard.ShardID, string(mode))}
-	for _, p := range prog.Problems {
+	checks := v.s.eng.VerifyBatch(ctx, v.s.stores.Destination, v.chunk, v.mode)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, c := range checks {
+		if !c.OK && c.Class == store.Retryable {
+			return fmt.Errorf("verify %q: %s (retrying resumes after %q)", c.Key, c.Problem, v.prog.Watermark)
+		}
+	}
+	v.mu.Lock()
+	for _, c := range checks {
+		v.prog.Checked++
+		if c.OK {
+			continue
+		}
+		v.prog.Mismatches++
+		p := manifest.Problem{Key: c.Key, Problem: c.Problem}
+		if len(v.all) < maxRecordProblems {
+			v.all = append(v.all, p)
+		} else {
+			v.omitted++
+		}
+		if len(v.prog.Problems) < maxProblemKeys {
+			v.prog.Problems = append(v.prog.Problems, p)
+		}
+	}
+	v.prog.Watermark = v.last
+	v.prog.Next += (len(v.chunk) + indexChunk - 1) / indexChunk
+	v.mu.Unlock()
+	v.chunk = nil
+	v.beat(ctx)
+	return nil
+}
+
+// record writes verify-<mode>.json and returns the result naming it.
+func (v *verifyShard) record(ctx context.Context) (VerifyResult, error) {
+	rec := manifest.VerifyRecord{MigrationID: v.s.plan.ID, ShardID: v.shardID, Mode: string(v.mode),
+		Checked: v.prog.Checked, Mismatches: v.prog.Mismatches, Problems: v.all, ProblemsOmitted: v.omitted}
+	res := VerifyResult{Checked: v.prog.Checked, Mismatches: v.prog.Mismatches,
+		RecordKey: manifest.VerifyKey(v.s.man.Root(), v.shardID, string(v.mode))}
+	for _, p := range v.prog.Problems {
 		res.MismatchKeys = append(res.MismatchKeys, p.Key)
 	}
-	if err := s.man.WriteJSON(ctx, res.RecordKey, rec); err != nil {
+	if err := v.s.man.WriteJSON(ctx, res.RecordKey, rec); err != nil {
 		return VerifyResult{}, activityError(err)
 	}
 	return res, nil

@@ -51,109 +51,23 @@ func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj st
 	if nparts == 0 {
 		nparts = 1
 	}
-	parts := make([]store.Part, nparts)
-	if err := e.limit.Request(ctx); err != nil {
+	m := &multipartCopy{e: e, src: src, dst: dst, obj: obj, partSize: partSize, nparts: nparts,
+		parts: make([]store.Part, nparts), onCP: onCP, co: co}
+	if err := m.checkSource(ctx, cp); err != nil {
 		return Result{}, err
 	}
-	// Listings carry no metadata nor checksums; the upload fixes the
-	// metadata at its start.
-	head, err := src.Head(ctx, obj.Key)
-	if err != nil {
-		return Result{}, fromSource(err)
-	}
-	if head.ETag != obj.ETag {
-		return Result{}, fmt.Errorf("%w: ETag %s, listed %s", errSourceChanged, head.ETag, obj.ETag)
-	}
-	x, err := e.expect(ctx, src, obj, head, co)
-	if err != nil {
-		if cp != nil && errors.Is(err, ErrSourceUnchecked) {
-			e.abort(dst, obj.Key, cp.UploadID)
-		}
+	if err := m.begin(ctx, cond, cp); err != nil {
 		return Result{}, err
 	}
-	var h *Hasher
-	next := 1
-	uploadID := ""
-	if cp != nil {
-		if uploadID, next, h, err = e.resume(ctx, dst, obj, cp, partSize, parts); err != nil {
-			return Result{}, err
-		}
-		if uploadID != "" {
-			if err := x.prepare(h); err != nil {
-				// The saved hashes cannot check this source: start over.
-				e.abort(dst, obj.Key, uploadID)
-				uploadID, next, h = "", 1, nil
-				clear(parts)
-			}
-		}
-	}
-	if uploadID == "" {
-		// The whole-object MD5 is worth its CPU only when the source
-		// vouches for one to compare with; parts are checked on their own.
-		if len(x.md5) > 0 {
-			h = NewHasher()
-		} else {
-			h = NewHasherWithoutMD5()
-		}
-		if err := x.prepare(h); err != nil {
-			return Result{}, err
-		}
-		opts := cond
-		opts.Metadata = provenance(src, obj, head, nil, co.MigrationID)
-		opts.StorageTier = e.cfg.StorageTier
-		if err := e.limit.Request(ctx); err != nil {
-			return Result{}, err
-		}
-		id, err := dst.CreateMultipart(ctx, obj.Key, opts)
-		if err != nil {
-			return Result{}, fromDest(err)
-		}
-		uploadID = id
-		st, err := h.State()
-		if err != nil {
-			return Result{}, err
-		}
-		onCP(Checkpoint{Key: obj.Key, UploadID: id, SourceETag: obj.ETag, SourceVersion: obj.VersionID, PartSize: partSize, Hash: st})
-	}
-
-	rd := &sourceReader{ctx: ctx, e: e, src: src, obj: obj, off: int64(next-1) * partSize}
+	rd := &sourceReader{ctx: ctx, e: e, src: src, obj: obj, off: int64(m.next-1) * partSize}
 	defer rd.Close()
-	up := &uploads{e: e, dst: dst, key: obj.Key, uploadID: uploadID, parts: parts, done: next - 1,
+	up := &uploads{e: e, dst: dst, key: obj.Key, uploadID: m.uploadID, parts: m.parts, done: m.next - 1,
 		states: map[int]HashState{}, sem: make(chan struct{}, e.cfg.PartConcurrency),
-		cp: Checkpoint{Key: obj.Key, UploadID: uploadID, SourceETag: obj.ETag, SourceVersion: obj.VersionID, PartSize: partSize}, onCP: onCP}
-	ctx, cancel := context.WithCancelCause(ctx)
+		cp: Checkpoint{Key: obj.Key, UploadID: m.uploadID, SourceETag: obj.ETag, SourceVersion: obj.VersionID, PartSize: partSize}, onCP: onCP}
+	pctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	up.cancel = cancel
-	var readErr error
-	for n := next; n <= nparts && ctx.Err() == nil; n++ {
-		size := min(partSize, obj.Size-int64(n-1)*partSize)
-		buf, err := e.pool.Get(ctx, int(size))
-		if err != nil {
-			readErr = err
-			break
-		}
-		if _, err := io.ReadFull(rd, buf); err != nil {
-			e.pool.Put(buf)
-			readErr = err
-			break
-		}
-		h.Write(buf)
-		if err := h.PartsErr(false); err != nil {
-			// A source part does not match its own checksum: no part
-			// after it is worth sending.
-			e.pool.Put(buf)
-			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: src.String(), Key: obj.Key, Err: err})
-			readErr = fromSource(err)
-			break
-		}
-		st, err := h.State()
-		if err != nil {
-			e.pool.Put(buf)
-			readErr = err
-			break
-		}
-		up.start(ctx, n, buf, st)
-	}
+	readErr := m.send(pctx, rd, up)
 	if err := up.wait(); err != nil {
 		return up.result(obj), err // the first upload failure, not the cancellations it caused
 	}
@@ -161,26 +75,159 @@ func (e *Engine) copyMultipart(ctx context.Context, src, dst store.Store, obj st
 		return up.result(obj), readErr
 	}
 	info := rd.info
-	if next > nparts {
+	if m.next > nparts {
 		info = obj // every part was uploaded before this attempt
 	}
-	r := e.newResult(obj, info, h)
+	r := e.newResult(obj, info, m.h)
 	r.BytesSent = up.sent
-	if r.SourceCheck, err = x.check(h); err != nil {
-		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: src.String(), Key: obj.Key, Err: err})
+	return m.complete(pctx, r)
+}
+
+// multipartCopy is one multipart copy of obj: the source's HEAD and the
+// check it allows, and the upload it continues or begins.
+type multipartCopy struct {
+	e        *Engine
+	src, dst store.Store
+	obj      store.ObjectInfo
+	partSize int64
+	nparts   int
+	parts    []store.Part
+	onCP     func(Checkpoint)
+	co       CopyOptions
+
+	head     store.ObjectInfo // the source's HEAD: metadata and checksums
+	x        expectation      // how the read is checked
+	h        *Hasher
+	uploadID string
+	next     int // the first part this attempt uploads
+}
+
+// checkSource HEADs the source (listings carry no metadata nor
+// checksums; the upload fixes the metadata at its start), refuses a
+// source changed since it was listed, and decides how the read is
+// checked. A source that cannot be checked when the plan requires it
+// aborts the checkpoint's upload.
+func (m *multipartCopy) checkSource(ctx context.Context, cp *Checkpoint) error {
+	if err := m.e.limit.Request(ctx); err != nil {
+		return err
+	}
+	head, err := m.src.Head(ctx, m.obj.Key)
+	if err != nil {
+		return fromSource(err)
+	}
+	if head.ETag != m.obj.ETag {
+		return fmt.Errorf("%w: ETag %s, listed %s", errSourceChanged, head.ETag, m.obj.ETag)
+	}
+	m.head = head
+	if m.x, err = m.e.expect(ctx, m.src, m.obj, head, m.co); err != nil {
+		if cp != nil && errors.Is(err, ErrSourceUnchecked) {
+			m.e.abort(m.dst, m.obj.Key, cp.UploadID)
+		}
+		return err
+	}
+	return nil
+}
+
+// begin resumes the checkpoint's upload when it is still usable, or
+// creates a new one and reports its first checkpoint.
+func (m *multipartCopy) begin(ctx context.Context, cond store.PutOptions, cp *Checkpoint) error {
+	m.next = 1
+	if cp != nil {
+		var err error
+		if m.uploadID, m.next, m.h, err = m.e.resume(ctx, m.dst, m.obj, cp, m.partSize, m.parts); err != nil {
+			return err
+		}
+		if m.uploadID != "" {
+			if err := m.x.prepare(m.h); err == nil {
+				return nil
+			}
+			// The saved hashes cannot check this source: start over.
+			m.e.abort(m.dst, m.obj.Key, m.uploadID)
+			m.uploadID, m.next, m.h = "", 1, nil
+			clear(m.parts)
+		}
+	}
+	// The whole-object MD5 is worth its CPU only when the source vouches
+	// for one to compare with; parts are checked on their own.
+	if len(m.x.md5) > 0 {
+		m.h = NewHasher()
+	} else {
+		m.h = NewHasherWithoutMD5()
+	}
+	if err := m.x.prepare(m.h); err != nil {
+		return err
+	}
+	opts := cond
+	opts.Metadata = provenance(m.src, m.obj, m.head, nil, m.co.MigrationID)
+	opts.StorageTier = m.e.cfg.StorageTier
+	if err := m.e.limit.Request(ctx); err != nil {
+		return err
+	}
+	id, err := m.dst.CreateMultipart(ctx, m.obj.Key, opts)
+	if err != nil {
+		return fromDest(err)
+	}
+	m.uploadID = id
+	st, err := m.h.State()
+	if err != nil {
+		return err
+	}
+	m.onCP(Checkpoint{Key: m.obj.Key, UploadID: id, SourceETag: m.obj.ETag, SourceVersion: m.obj.VersionID, PartSize: m.partSize, Hash: st})
+	return nil
+}
+
+// send reads the source part by part into pool buffers, hashing each, and
+// hands each part to up. It returns the read's error: a part that does
+// not match the source's own checksum stops the read, as no part after it
+// is worth sending.
+func (m *multipartCopy) send(ctx context.Context, rd *sourceReader, up *uploads) error {
+	e := m.e
+	for n := m.next; n <= m.nparts && ctx.Err() == nil; n++ {
+		size := min(m.partSize, m.obj.Size-int64(n-1)*m.partSize)
+		buf, err := e.pool.Get(ctx, int(size))
+		if err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(rd, buf); err != nil {
+			e.pool.Put(buf)
+			return err
+		}
+		m.h.Write(buf)
+		if err := m.h.PartsErr(false); err != nil {
+			e.pool.Put(buf)
+			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: m.src.String(), Key: m.obj.Key, Err: err})
+			return fromSource(err)
+		}
+		st, err := m.h.State()
+		if err != nil {
+			e.pool.Put(buf)
+			return err
+		}
+		up.start(ctx, n, buf, st)
+	}
+	return nil
+}
+
+// complete checks the read against the source's checksums and commits
+// the upload; only then is the object copied.
+func (m *multipartCopy) complete(ctx context.Context, r Result) (Result, error) {
+	e := m.e
+	var err error
+	if r.SourceCheck, err = m.x.check(m.h); err != nil {
+		e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: m.src.String(), Key: m.obj.Key, Err: err})
 		return r, fromSource(err)
 	}
 	if err := e.limit.Request(ctx); err != nil {
 		return r, err
 	}
-	final, err := dst.CompleteMultipart(ctx, obj.Key, uploadID, parts)
+	final, err := m.dst.CompleteMultipart(ctx, m.obj.Key, m.uploadID, m.parts)
 	if err != nil {
 		if errors.Is(err, store.ErrChecksumMismatch) {
-			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: dst.String(), Key: obj.Key, Err: err})
+			e.obs.Observe(observe.Event{Kind: observe.Mismatch, Stage: "copy", Store: m.dst.String(), Key: m.obj.Key, Err: err})
 		}
 		return r, fromDest(err)
 	}
-	r.DestETag, r.DestCheck, r.Parts, r.Outcome = final.ETag, DestCheckMultipart, nparts, Copied
+	r.DestETag, r.DestCheck, r.Parts, r.Outcome = final.ETag, DestCheckMultipart, m.nparts, Copied
 	return r, nil
 }
 

@@ -35,26 +35,11 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 		return CopyBatchResult{}, err
 	}
 
-	var prev BatchProgress
-	retry := false
-	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
-		if err := activity.GetHeartbeatDetails(ctx, &prev); err == nil && prev.Batch == in.Batch {
-			retry = true
-		}
+	at, err := resumeBatch(ctx, s.man, in.Batch)
+	if err != nil {
+		return CopyBatchResult{}, activityError(err)
 	}
-	done, resume := map[string]engine.Result{}, map[string]engine.Checkpoint{}
-	if retry {
-		if done, resume, err = restore(ctx, s.man, prev); err != nil {
-			return CopyBatchResult{}, activityError(err)
-		}
-	}
-	wasInFlight := map[string]bool{}
-	for _, k := range prev.InFlight {
-		wasInFlight[k] = true
-	}
-	for k := range resume {
-		wasInFlight[k] = true
-	}
+	prev, done, resume := at.prev, at.done, at.resume
 
 	objs, listDone, err := listPage(ctx, s.stores.Source, in.Shard.Prefix, in.Cursor, prev.End, in.Limit)
 	if err != nil {
@@ -70,7 +55,7 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 		maxBytes: a.hbMax, every: a.beatEvery(ctx),
 		chunks: prev.Chunks, pending: prev.Done, resume: maps.Clone(resume), inFlight: map[string]struct{}{},
 	}
-	if !retry {
+	if !at.retry {
 		p.chunks, p.pending = nil, nil
 	}
 	p.beat()
@@ -90,19 +75,7 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 	stopHB()
 	p.beat()
 
-	var retryable []string
-	for _, r := range results {
-		res.Counts.add(r)
-		if _, wasDone := done[r.Key]; !wasDone && wasInFlight[r.Key] {
-			res.Counts.BytesResent += r.BytesSent
-		}
-		if r.Outcome == engine.Failed {
-			res.FailedKeys = appendLimited(res.FailedKeys, r.Key, maxFailedKeys)
-			if r.ErrorClass == store.Retryable {
-				retryable = append(retryable, r.Key)
-			}
-		}
-	}
+	retryable := at.tally(results, &res)
 	if ctx.Err() != nil {
 		return CopyBatchResult{}, ctx.Err()
 	}
@@ -116,12 +89,7 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 			ErrTypeRetryableObjects)
 	}
 
-	m := &manifest.Manifest{
-		Kind: manifest.KindBatch, MigrationID: s.plan.ID, ShardID: in.Shard.ShardID, Prefix: in.Shard.Prefix,
-		Seq: in.Batch, Cursor: in.Cursor, NextCursor: res.NextCursor, Written: a.now().UTC(),
-		StartAt: in.StartAt, Entries: manifest.Entries(results),
-	}
-	if res.ManifestKey, err = s.man.WriteManifest(ctx, m); err != nil {
+	if res.ManifestKey, err = a.writeBatch(ctx, s, in, res.NextCursor, results); err != nil {
 		return CopyBatchResult{}, activityError(err)
 	}
 	for _, k := range p.chunks {
@@ -131,4 +99,69 @@ func (a *Activities) CopyBatch(ctx context.Context, in CopyBatchInput) (CopyBatc
 		"objects", res.Counts.Objects, "copied", res.Counts.Copied, "failed", res.Counts.Failed,
 		"bytesResent", res.Counts.BytesResent, "next", res.NextCursor)
 	return res, nil
+}
+
+// batchAttempt is what an attempt of CopyBatch takes over from the
+// previous attempt of the same batch: its heartbeat, the records it
+// finished and the uploads it left in flight.
+type batchAttempt struct {
+	prev        BatchProgress
+	retry       bool // prev is an earlier attempt of this batch
+	done        map[string]engine.Result
+	resume      map[string]engine.Checkpoint
+	wasInFlight map[string]bool // keys the previous attempt was copying
+}
+
+// resumeBatch reads the heartbeat of an earlier attempt of batch, if any,
+// and restores its finished records and upload checkpoints.
+func resumeBatch(ctx context.Context, man *manifest.Store, batch int) (batchAttempt, error) {
+	at := batchAttempt{done: map[string]engine.Result{}, resume: map[string]engine.Checkpoint{}, wasInFlight: map[string]bool{}}
+	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &at.prev); err == nil && at.prev.Batch == batch {
+			at.retry = true
+		}
+	}
+	if at.retry {
+		var err error
+		if at.done, at.resume, err = restore(ctx, man, at.prev); err != nil {
+			return batchAttempt{}, err
+		}
+	}
+	for _, k := range at.prev.InFlight {
+		at.wasInFlight[k] = true
+	}
+	for k := range at.resume {
+		at.wasInFlight[k] = true
+	}
+	return at, nil
+}
+
+// tally adds the results to res's counts (bytes sent again for objects
+// the previous attempt left in flight count as resent), names the failed
+// keys, and returns the keys that failed retryably.
+func (at batchAttempt) tally(results []engine.Result, res *CopyBatchResult) []string {
+	var retryable []string
+	for _, r := range results {
+		res.Counts.add(r)
+		if _, wasDone := at.done[r.Key]; !wasDone && at.wasInFlight[r.Key] {
+			res.Counts.BytesResent += r.BytesSent
+		}
+		if r.Outcome == engine.Failed {
+			res.FailedKeys = appendLimited(res.FailedKeys, r.Key, maxFailedKeys)
+			if r.ErrorClass == store.Retryable {
+				retryable = append(retryable, r.Key)
+			}
+		}
+	}
+	return retryable
+}
+
+// writeBatch writes the batch's manifest of results and returns its key.
+func (a *Activities) writeBatch(ctx context.Context, s *session, in CopyBatchInput, next string, results []engine.Result) (string, error) {
+	m := &manifest.Manifest{
+		Kind: manifest.KindBatch, MigrationID: s.plan.ID, ShardID: in.Shard.ShardID, Prefix: in.Shard.Prefix,
+		Seq: in.Batch, Cursor: in.Cursor, NextCursor: next, Written: a.now().UTC(),
+		StartAt: in.StartAt, Entries: manifest.Entries(results),
+	}
+	return s.man.WriteManifest(ctx, m)
 }

@@ -103,7 +103,7 @@ func newRootCmd() *cobra.Command {
 	f.IntVar(&ov.PartConcurrency, "part-concurrency", 0, "override the engine's PartConcurrency (and rclone's upload concurrency)")
 	f.Int64Var(&partSizeMiB, "part-size-mib", 0, "override the engine's PartSize in MiB (and rclone's chunk size/cutoff)")
 	f.Int64Var(&poolMiB, "pool-mib", 0, "override the engine's PoolBytes in MiB")
-	cmd.AddCommand(newCopyCmd())
+	cmd.AddCommand(newCopyCmd(), newLifecycleCmd(), newMemFlatCmd())
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -21,7 +22,7 @@ func collectHistories(ctx context.Context, c client.Client, p *plan.Plan, res *L
 	var all []History
 	var token []byte
 	for {
-		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{PageSize: 1000, NextPageToken: token})
+		resp, err := listPage(ctx, c, token)
 		if err != nil {
 			return fmt.Errorf("list the workflows: %w", err)
 		}
@@ -55,6 +56,24 @@ func collectHistories(ctx context.Context, c client.Client, p *plan.Plan, res *L
 		}
 	}
 	return nil
+}
+
+// listPage lists one page of workflow runs, retrying: the SQLite
+// visibility store of a busy server can take longer than the SDK's
+// default RPC timeout.
+func listPage(ctx context.Context, c client.Client, token []byte) (*workflowservice.ListWorkflowExecutionsResponse, error) {
+	var err error
+	for attempt := range 5 {
+		cctx, cancel := context.WithTimeout(ctx, time.Duration(attempt+1)*time.Minute)
+		var resp *workflowservice.ListWorkflowExecutionsResponse
+		resp, err = c.ListWorkflow(cctx, &workflowservice.ListWorkflowExecutionsRequest{PageSize: 100, NextPageToken: token})
+		cancel()
+		if err == nil {
+			return resp, nil
+		}
+		time.Sleep(2 * time.Second)
+	}
+	return nil, err
 }
 
 // countActivities adds the activity tasks of one run to the worker whose

@@ -89,12 +89,16 @@ type LifeResult struct {
 	LoadBefore   string
 	LoadAfter    string
 	DevserverCPU time.Duration
-	Workers      []WorkerStat
+	// S3CPU and OCICPU are the endpoints' CPU time during the run.
+	S3CPU, OCICPU time.Duration
+	Workers       []WorkerStat
 	// Largest are the largest histories of every run of every workflow.
 	Largest []History
 	// Runs is how many workflow runs there were; Over10k how many had
 	// more than 10,000 events.
 	Runs, Over10k int
+	// HistoryError is why the histories could not be collected, if so.
+	HistoryError string
 }
 
 // WorkerStat is one worker process's cost and share of the work.
@@ -210,6 +214,7 @@ func RunLifecycle(ctx context.Context, o LifeOptions) (*LifeResult, error) {
 
 	res.LoadBefore = loadavg()
 	dsa := procCPU(ds)
+	s3a, ocia := ep.CPU()
 	start := time.Now()
 	st := exec.CommandContext(ctx, bins.Starter, "start", planPath, "--address", addr, "--task-queue", productQueue, "-o", "json")
 	st.Env = append(os.Environ(), credEnv...)
@@ -222,6 +227,8 @@ func RunLifecycle(ctx context.Context, o LifeOptions) (*LifeResult, error) {
 	res.Wall = time.Since(start)
 	res.LoadAfter = loadavg()
 	res.DevserverCPU = procCPU(ds) - dsa
+	s3b, ocib := ep.CPU()
+	res.S3CPU, res.OCICPU = s3b-s3a, ocib-ocia
 	for _, w := range procs {
 		samples := w.stop()
 		stopProcess(w.cmd, w.log)
@@ -238,8 +245,15 @@ func RunLifecycle(ctx context.Context, o LifeOptions) (*LifeResult, error) {
 	if err := checkLife(ctx, ep, o); err != nil {
 		return nil, err
 	}
+	o.Log.Info("migration complete", "wall", res.Wall.Round(time.Second), "perObjectMs", float64(res.Wall.Microseconds())/1000/float64(o.Shards*o.Objects),
+		"devserverCPU", res.DevserverCPU.Round(time.Second), "load", res.LoadAfter)
+	for i, ws := range res.Workers {
+		o.Log.Info("worker", "n", i+1, "peakRSS_MiB", ws.PeakRSS>>20, "cpu", ws.CPU.Round(time.Second),
+			"rss10to20_MiB", windowMax(ws.Samples, 0.1, 0.2)>>20, "rss90to100_MiB", windowMax(ws.Samples, 0.9, 1)>>20)
+	}
 	if err := collectHistories(ctx, c, p, res); err != nil {
-		return nil, err
+		res.HistoryError = err.Error()
+		o.Log.Error("collecting the histories failed; the report shows none", "err", err)
 	}
 	return res, nil
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -23,6 +24,13 @@ func (r *LifeResult) Markdown(w io.Writer) {
 	if r.DevserverCPU > 0 {
 		fmt.Fprintf(w, "| Temporal server (cmd/devserver) CPU | %.1f s |\n", r.DevserverCPU.Seconds())
 	}
+	var workers time.Duration
+	for _, ws := range r.Workers {
+		workers += ws.CPU
+	}
+	fmt.Fprintf(w, "| CPU: workers / S3 endpoint / OCI endpoint | %.1f s / %.1f s / %.1f s |\n", workers.Seconds(), r.S3CPU.Seconds(), r.OCICPU.Seconds())
+	total := workers + r.S3CPU + r.OCICPU + r.DevserverCPU
+	fmt.Fprintf(w, "| CPU of all these processes / (wall × %d cores) | %.0f%% |\n", runtime.NumCPU(), 100*total.Seconds()/(r.Wall.Seconds()*float64(runtime.NumCPU())))
 	fmt.Fprintf(w, "| workflow runs | %d |\n| runs over 10,000 events | %d |\n\n", r.Runs, r.Over10k)
 
 	fmt.Fprintln(w, "| worker | peak RSS (ru_maxrss) | RSS max in 10–20% of the run | RSS max in 45–55% | RSS max in 90–100% | CPU s | activity tasks | CopyBatch tasks |")
@@ -46,6 +54,9 @@ func (r *LifeResult) Markdown(w io.Writer) {
 		fmt.Fprintf(w, "- worker %d activity tasks: %s\n", i+1, strings.Join(kinds, ", "))
 	}
 	fmt.Fprintln(w)
+	if r.HistoryError != "" {
+		fmt.Fprintf(w, "Histories not collected: %s\n\n", r.HistoryError)
+	}
 	fmt.Fprintln(w, "| largest histories: workflow | run | events | bytes |")
 	fmt.Fprintln(w, "|---|---|---:|---:|")
 	for _, h := range r.Largest {

@@ -35,7 +35,7 @@ func newRootCmd() *cobra.Command {
 	var (
 		setName, peer, rclonePath, out, workDir, cpuProfile string
 		runs, spot                                          int
-		keep, failOnMiss                                    bool
+		keep, failOnMiss, product                           bool
 		ov                                                  bench.Overrides
 		partSizeMiB, poolMiB                                int64
 	)
@@ -59,7 +59,7 @@ func newRootCmd() *cobra.Command {
 				}
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			res, err := bench.Execute(cmd.Context(), bench.Options{
+			res, err := bench.Execute(cmd.Context(), bench.Options{Product: product,
 				Sets: sets, Peer: peer, Rclone: rclonePath, Runs: runs, WorkDir: workDir, Keep: keep,
 				CPUProfile: cpuProfile, Spot: spot, Log: log,
 			})
@@ -89,6 +89,7 @@ func newRootCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&setName, "set", "all", "data set: small (10,000 × 16 KiB), large (4 × 512 MiB) or all")
 	f.StringVar(&peer, "peer", "", `compare with a peer tool: "rclone"`)
+	f.BoolVar(&product, "product", false, "also run the full product on each set: embedded Temporal (cmd/devserver), a cmd/worker process and an 8-shard plan started with cmd/starter")
 	f.StringVar(&rclonePath, "rclone", "", "rclone binary (default: rclone on PATH)")
 	f.StringVar(&out, "out", "", "also write the markdown report to this file")
 	f.IntVar(&runs, "runs", 1, "copies per tool and set; the report shows the median")
@@ -102,7 +103,7 @@ func newRootCmd() *cobra.Command {
 	f.IntVar(&ov.PartConcurrency, "part-concurrency", 0, "override the engine's PartConcurrency (and rclone's upload concurrency)")
 	f.Int64Var(&partSizeMiB, "part-size-mib", 0, "override the engine's PartSize in MiB (and rclone's chunk size/cutoff)")
 	f.Int64Var(&poolMiB, "pool-mib", 0, "override the engine's PoolBytes in MiB")
-	cmd.AddCommand(newCopyCmd())
+	cmd.AddCommand(newCopyCmd(), newLifecycleCmd(), newMemFlatCmd())
 	return cmd
 }
 

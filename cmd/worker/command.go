@@ -34,6 +34,9 @@ type options struct {
 	requestsPerSec  float64
 	stopTimeout     time.Duration
 	logLevel        string
+	// cpuProfile, if set, is where the worker writes a CPU profile of its
+	// whole run (written when it stops).
+	cpuProfile string
 }
 
 // usageError marks a bad flag or input: exit code 2.
@@ -99,6 +102,7 @@ func newCommand() *cobra.Command {
 	f.Float64Var(&o.bytesPerSecond, "bytes-per-second", 0, "byte limit for this worker's copies, 0 = none")
 	f.Float64Var(&o.requestsPerSec, "requests-per-second", 0, "request limit for this worker's copies, 0 = none")
 	f.DurationVar(&o.stopTimeout, "stop-timeout", 30*time.Second, "how long SIGTERM waits for in-flight activities to checkpoint")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the worker's run to this file (written on SIGTERM/SIGINT)")
 	f.StringVar(&o.logLevel, "log-level", env("OCIMOVE_LOG_LEVEL", "info"), "debug, info, warn or error (OCIMOVE_LOG_LEVEL)")
 	return cmd
 }

@@ -28,6 +28,13 @@ import (
 
 func run(ctx context.Context, o options) error {
 	log := newLogger(o.logLevel)
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return usageError{err}
+		}
+		defer stop()
+	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(engine.SuggestedMemoryLimit(o.poolBytes))
 	}

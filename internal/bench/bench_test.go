@@ -75,7 +75,7 @@ func TestExecuteSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the endpoint processes")
 	}
-	opts := Options{Sets: []Set{Overrides{Count: 40}.Apply(SmallSet)}, HashRounds: 1}
+	opts := Options{Sets: []Set{Overrides{Count: 40}.Apply(SmallSet)}, HashRounds: 1, Product: true}
 	if p, err := exec.LookPath("rclone"); err == nil {
 		opts.Peer, opts.Rclone = "rclone", p
 	} else if os.Getenv("OCIMOVE_REQUIRE_ALL") == "1" {
@@ -88,8 +88,39 @@ func TestExecuteSmall(t *testing.T) {
 	assert.Equal(t, 40, e.Objects)
 	assert.Equal(t, 40, e.Report.Outcomes["copied"])
 	assert.Positive(t, e.PeakRSS)
+	require.Len(t, res.Sets[0].Product, 1)
+	p := res.Sets[0].Product[0]
+	assert.Equal(t, 40, p.Objects, "the product's destination was verified object by object")
+	assert.Positive(t, p.PeakRSS, "the worker's ru_maxrss")
+	require.NotNil(t, p.Phases)
+	assert.Positive(t, p.Phases.Copied)
+	assert.GreaterOrEqual(t, p.Phases.Verified, p.Phases.Copied, "verified after copied")
 	var md strings.Builder
 	res.Markdown(&md)
 	assert.Contains(t, md.String(), "| small (40 × 16 KiB) | engine | 40 |")
 	assert.Contains(t, md.String(), "engine peak RSS")
+	assert.Contains(t, md.String(), "| small (40 × 16 KiB) | product | 40 |")
+	assert.Contains(t, md.String(), "product (to AwaitingApproval) / engine")
+}
+
+// TestLifecycleTiny runs two shards of a few objects to Complete with the
+// purge on two worker processes, and checks what the scale run reports.
+func TestLifecycleTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts the endpoint, Temporal and worker processes")
+	}
+	res, err := RunLifecycle(context.Background(), LifeOptions{Shards: 2, Objects: 15, Size: 100, Workers: 2, Purge: true, BatchSize: 5})
+	require.NoError(t, err, "RunLifecycle checks the destination and the purged source itself")
+	assert.Equal(t, 0, res.Over10k)
+	assert.GreaterOrEqual(t, res.Runs, 3, "the migration, the pre-flight and two shards")
+	require.Len(t, res.Workers, 2)
+	batches := 0
+	for _, w := range res.Workers {
+		assert.Positive(t, w.PeakRSS)
+		batches += w.Activities["CopyBatch"]
+	}
+	assert.GreaterOrEqual(t, batches, 2*3, "3 batches of 5 per shard, counted from the histories")
+	var md strings.Builder
+	res.Markdown(&md)
+	assert.Contains(t, md.String(), "| runs over 10,000 events | 0 |")
 }

@@ -80,7 +80,7 @@ func startEndpoints(ctx context.Context, bin, dir string, dstBuckets []string) (
 }
 
 // startProcess runs bin with args, logging stderr to logPath, and waits
-// for its "READY <url>" line.
+// for its "READY <url>" line (the worker prints "READY" alone).
 func startProcess(ctx context.Context, bin, logPath string, env []string, args ...string) (*exec.Cmd, *os.File, string, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -102,8 +102,8 @@ func startProcess(ctx context.Context, bin, logPath string, env []string, args .
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "READY "); ok {
-				ready <- u
+			if u, ok := strings.CutPrefix(sc.Text(), "READY"); ok {
+				ready <- strings.TrimSpace(u)
 				break
 			}
 		}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -46,4 +48,55 @@ func runMeasured(ctx context.Context, ep *Endpoints, cmd *exec.Cmd) (Measured, e
 		return m, ctx.Err()
 	}
 	return m, nil
+}
+
+// RSSSample is a process's resident set size at a moment of a run.
+type RSSSample struct {
+	At  time.Duration // since sampling started
+	RSS int64         // bytes
+}
+
+// sampleRSS samples the VmRSS of process pid every interval until the
+// returned function is called, which returns the samples.
+func sampleRSS(pid int, every time.Duration) func() []RSSSample {
+	var samples []RSSSample
+	done, stopped := make(chan struct{}), make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if rss, ok := vmRSS(pid); ok {
+				samples = append(samples, RSSSample{At: time.Since(start), RSS: rss})
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() []RSSSample {
+		close(done)
+		<-stopped
+		return samples
+	}
+}
+
+// vmRSS reads VmRSS from /proc/<pid>/status (Linux).
+func vmRSS(pid int) (int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb); err == nil {
+				return kb << 10, true
+			}
+		}
+	}
+	return 0, false
 }

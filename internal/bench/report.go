@@ -47,6 +47,9 @@ func (res *Results) Targets() []Target {
 	var ts []Target
 	for _, sr := range res.Sets {
 		e := median(sr.Engine)
+		if len(sr.Product) > 0 {
+			ts = append(ts, productTargets(sr, e)...)
+		}
 		if len(sr.Rclone) > 0 {
 			r := median(sr.Rclone)
 			ratio := rate(sr.Set, e) / rate(sr.Set, r)
@@ -88,7 +91,7 @@ func (res *Results) Markdown(w io.Writer) {
 	fmt.Fprintln(w, "| set | tool | objects | wall s | throughput | peak RSS | CPU s (tool) | CPU s (S3 endpoint) | CPU s (OCI endpoint) | CPU ms per object / per MB (tool + endpoints) | load before |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, sr := range res.Sets {
-		for _, runs := range [][]Run{sr.Engine, sr.Rclone} {
+		for _, runs := range [][]Run{sr.Product, sr.Engine, sr.Rclone} {
 			if len(runs) == 0 {
 				continue
 			}
@@ -98,8 +101,8 @@ func (res *Results) Markdown(w io.Writer) {
 				rate(sr.Set, r), unit(sr.Set), mib(r.PeakRSS), r.CPU.Seconds(), r.S3CPU.Seconds(), r.OCICPU.Seconds(),
 				cpuPerUnit(sr.Set, r), r.Load)
 		}
-		if len(sr.Engine) > 1 || len(sr.Rclone) > 1 {
-			fmt.Fprintf(w, "| | all runs (wall s) | | engine: %s | rclone: %s | | | | | | |\n", walls(sr.Engine), walls(sr.Rclone))
+		if len(sr.Engine) > 1 || len(sr.Rclone) > 1 || len(sr.Product) > 1 {
+			fmt.Fprintf(w, "| | all runs (wall s) | | product: %s | engine: %s | rclone: %s | | | | | |\n", walls(sr.Product), walls(sr.Engine), walls(sr.Rclone))
 		}
 	}
 	fmt.Fprintln(w)
@@ -109,6 +112,7 @@ func (res *Results) Markdown(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", t.Name, t.Measured, t.Required, t.Status())
 	}
 	fmt.Fprintln(w)
+	res.productMarkdown(w)
 	for _, sr := range res.Sets {
 		s := sr.Set
 		fmt.Fprintf(w, "- %s set: engine Concurrency=%d PartSize=%s PartConcurrency=%d PoolBytes=%s GOMEMLIMIT=%s; seeding took %.1fs (not measured)\n",

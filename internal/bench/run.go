@@ -19,6 +19,9 @@ type Options struct {
 	Sets []Set
 	// Peer is "rclone" to run the side-by-side comparison, or "".
 	Peer string
+	// Product also runs the full product (devserver, worker, starter) on
+	// each set.
+	Product bool
 	// Rclone is the rclone binary.
 	Rclone string
 	// Runs is how many times each tool copies each set (fresh destination
@@ -46,6 +49,8 @@ type Run struct {
 	Bytes   int64
 	Load    string // /proc/loadavg before the run
 	Report  *CopyReport
+	// Phases are the product run's phase boundaries (product runs only).
+	Phases *ProductPhases
 }
 
 // SetResult holds a set's runs.
@@ -53,6 +58,7 @@ type SetResult struct {
 	Set        Set
 	Engine     []Run
 	Rclone     []Run
+	Product    []Run
 	RcloneArgs []string
 	SeedTime   time.Duration
 }
@@ -109,8 +115,15 @@ func Execute(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	var bins Binaries
+	if o.Product {
+		o.Log.Info("building cmd/worker, cmd/devserver, cmd/starter")
+		if bins, err = buildProduct(ctx, root); err != nil {
+			return nil, err
+		}
+	}
 	for _, set := range o.Sets {
-		sr, err := runSet(ctx, o, self, bin, root, set)
+		sr, err := runSet(ctx, o, self, bin, bins, root, set)
 		if err != nil {
 			return nil, fmt.Errorf("%s set: %w", set.Name, err)
 		}
@@ -121,7 +134,7 @@ func Execute(ctx context.Context, o Options) (*Results, error) {
 	return res, nil
 }
 
-func runSet(ctx context.Context, o Options, self, bin, root string, set Set) (*SetResult, error) {
+func runSet(ctx context.Context, o Options, self, bin string, bins Binaries, root string, set Set) (*SetResult, error) {
 	dir := filepath.Join(root, set.Name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -132,6 +145,9 @@ func runSet(ctx context.Context, o Options, self, bin, root string, set Set) (*S
 	var buckets []string
 	for r := 1; r <= o.Runs; r++ {
 		buckets = append(buckets, fmt.Sprintf("engine-%d", r), fmt.Sprintf("rclone-%d", r))
+		if o.Product {
+			buckets = append(buckets, fmt.Sprintf("product-%d", r), fmt.Sprintf("manifests-product-%d", r))
+		}
 	}
 	ep, err := startEndpoints(ctx, bin, dir, buckets)
 	if err != nil {
@@ -179,9 +195,25 @@ func runSet(ctx context.Context, o Options, self, bin, root string, set Set) (*S
 				"peakRSS_MiB", rr.PeakRSS>>20, "cpu", rr.CPU.Round(time.Millisecond), "load", rr.Load)
 			return nil
 		}
-		order := []func() error{engineRun, rcloneRun}
-		if r%2 == 0 {
-			order[0], order[1] = order[1], order[0]
+		productRun := func() error {
+			if !o.Product {
+				return nil
+			}
+			pr, err := runProduct(ctx, o, bins, ep, set, fmt.Sprintf("product-%d", r), r, want)
+			if err != nil {
+				return err
+			}
+			sr.Product = append(sr.Product, pr)
+			o.Log.Info("product done", "set", set.Name, "run", r, "toAwaitingApproval", pr.Wall.Round(time.Millisecond),
+				"copied", pr.Phases.Copied.Round(time.Millisecond), "workerPeakRSS_MiB", pr.PeakRSS>>20,
+				"workerCPU", pr.CPU.Round(time.Millisecond), "devserverCPU", pr.Phases.DevserverCPU.Round(time.Millisecond), "load", pr.Load)
+			return nil
+		}
+		// The order rotates between runs, so that a trend in the
+		// machine's load favours none of the tools.
+		order := []func() error{productRun, engineRun, rcloneRun}
+		for range (r - 1) % len(order) {
+			order = append(order[1:], order[0])
 		}
 		for _, f := range order {
 			if err := f(); err != nil {

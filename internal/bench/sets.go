@@ -76,7 +76,8 @@ func ParseSets(name string) ([]Set, error) {
 	return nil, fmt.Errorf("unknown set %q: use small, large or all", name)
 }
 
-// key is the name of object i of the set.
+// key is the name of object i of the set: object i is in shard
+// i mod ProductShards of the product run's plan.
 func (s Set) key(i int) string {
-	return fmt.Sprintf("%s/%05d.bin", s.Name, i)
+	return fmt.Sprintf("%s%05d.bin", s.shardPrefix(i%ProductShards), i)
 }

@@ -89,26 +89,11 @@ func (e *Engine) Verify(ctx context.Context, dst store.Store, r Result, mode Mod
 		}
 		c.Checksum = "sha256"
 	} else {
-		checked := false
-		if r.DestETag != "" {
-			if cur.ETag != r.DestETag {
-				return fail(fmt.Sprintf("ETag %s, recorded %s at write time", cur.ETag, r.DestETag))
-			}
-			checked = true
-		}
-		if len(cur.ContentMD5) > 0 && r.MD5 != "" {
-			if h := hex.EncodeToString(cur.ContentMD5); h != r.MD5 {
-				return fail(fmt.Sprintf("MD5 %s, expected %s", h, r.MD5))
-			}
-			checked = true
-		}
-		if s := cur.Metadata.User[store.MetaSHA256]; s != "" && r.SHA256 != "" {
-			if s != r.SHA256 {
-				return fail(fmt.Sprintf("recorded SHA-256 %s, expected %s", s, r.SHA256))
-			}
-			checked = true
-		}
-		if !checked {
+		problem, checked := quickCompare(cur, r)
+		switch {
+		case problem != "":
+			return fail(problem)
+		case !checked:
 			return fail("no checksum recorded at write time to compare with")
 		}
 		c.Checksum = "size+etag"
@@ -116,6 +101,35 @@ func (e *Engine) Verify(ctx context.Context, dst store.Store, r Result, mode Mod
 	c.OK = true
 	e.obs.Observe(observe.Event{Kind: observe.Verified, Store: dst.String(), Key: r.Key, Outcome: "ok", Method: string(mode)})
 	return c
+}
+
+// quickCompare compares what the destination reports of an object (from
+// a HEAD or a listing) with the record written at copy time: the ETag, the
+// MD5 and the SHA-256 metadata, where both sides have them. checked is
+// false when no checksum could be compared; problem names a mismatch.
+func quickCompare(cur store.ObjectInfo, r Result) (problem string, checked bool) {
+	if cur.Size != r.Size {
+		return fmt.Sprintf("size %d, expected %d", cur.Size, r.Size), true
+	}
+	if r.DestETag != "" {
+		if cur.ETag != r.DestETag {
+			return fmt.Sprintf("ETag %s, recorded %s at write time", cur.ETag, r.DestETag), true
+		}
+		checked = true
+	}
+	if len(cur.ContentMD5) > 0 && r.MD5 != "" {
+		if h := hex.EncodeToString(cur.ContentMD5); h != r.MD5 {
+			return fmt.Sprintf("MD5 %s, expected %s", h, r.MD5), true
+		}
+		checked = true
+	}
+	if s := cur.Metadata.User[store.MetaSHA256]; s != "" && r.SHA256 != "" {
+		if s != r.SHA256 {
+			return fmt.Sprintf("recorded SHA-256 %s, expected %s", s, r.SHA256), true
+		}
+		checked = true
+	}
+	return "", checked
 }
 
 // hashObject streams an object and returns its info and hex SHA-256.
@@ -155,12 +169,22 @@ func (e *Engine) hashStream(ctx context.Context, s store.Store, key string, opts
 // get a zero Check with OK false and no Problem).
 func (e *Engine) VerifyBatch(ctx context.Context, dst store.Store, recs []Result, mode Mode) []Check {
 	out := make([]Check, len(recs))
+	var listed map[string]store.ObjectInfo
+	if mode == Quick {
+		listed = e.verifyIndex(ctx, dst, recs)
+	}
 	sem := make(chan struct{}, e.cfg.Concurrency)
 	var wg sync.WaitGroup
 	for i, r := range recs {
 		if !r.Verifiable() {
 			out[i] = Check{Key: r.Key, Mode: mode}
 			continue
+		}
+		if cur, ok := listed[r.Key]; ok {
+			if c, ok := e.verifyListed(dst, r, cur); ok {
+				out[i] = c
+				continue
+			}
 		}
 		sem <- struct{}{}
 		wg.Add(1)

@@ -108,7 +108,7 @@ done
 psql_admin -v role="$ROLE" -v pw="$PASSWORD" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
-ALTER ROLE :"role" WITH LOGIN PASSWORD :'pw';
+ALTER ROLE :"role" WITH LOGIN CREATEROLE PASSWORD :'pw';
 SQL
 psql_admin -v role="$ROLE" -v db="$DB" <<'SQL'
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role')

@@ -41,23 +41,23 @@ var seedFlag = flag.Uint64("chaos.seed", 0, "seed of the randomized scenarios (d
 // local endpoints' processes, the toxiproxies in front of them and of
 // PostgreSQL, and the built commands. Scenarios run one after another.
 type cluster struct {
-	dir      string
-	bins     map[string]string
-	temporal *proc
-	tAddr    string
-	tc       client.Client
-	s3, oci  *proc
-	s3URL    string // the endpoint itself (seeding, checks)
-	ociURL   string
-	ociCreds string // the OCI config file the endpoint wrote
-	toxi     *toxiproxy.ApiServer
-	s3Proxy  *toxiproxy.Proxy // what workers dial
-	ociProxy *toxiproxy.Proxy
-	pgProxy  *toxiproxy.Proxy
-	pgDSN    string // PostgreSQL itself (checks)
+	dir       string
+	bins      map[string]string
+	temporal  *proc
+	tAddr     string
+	tc        client.Client
+	s3, oci   *proc
+	s3URL     string // the endpoint itself (seeding, checks)
+	ociURL    string
+	ociCreds  string // the OCI config file the endpoint wrote
+	toxi      *toxiproxy.ApiServer
+	s3Proxy   *toxiproxy.Proxy // what workers dial
+	ociProxy  *toxiproxy.Proxy
+	pgProxy   *toxiproxy.Proxy
+	pgDSN     string // PostgreSQL itself (checks)
 	pgProxDSN string // PostgreSQL through its proxy (workers)
-	seed     uint64
-	full     bool
+	seed      uint64
+	full      bool
 }
 
 var world *cluster

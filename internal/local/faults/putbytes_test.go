@@ -21,7 +21,10 @@ func TestPutBytesCountsEveryPutBody(t *testing.T) {
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) })
 	srv := httptest.NewServer(in.Middleware(handler,
 		func(r *http.Request) (string, string) { return strings.ToLower(r.Method), "k" },
-		func(w http.ResponseWriter, r *http.Request, status int) { _, _ = io.Copy(io.Discard, r.Body); w.WriteHeader(status) }))
+		func(w http.ResponseWriter, r *http.Request, status int) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.WriteHeader(status)
+		}))
 	defer srv.Close()
 
 	do := func(method, body string) int {

@@ -50,6 +50,9 @@ type opts struct {
 	workers       int
 	maxActivities int
 	batch         int
+	// bytesPerSecond bounds each worker's source reads (0: none), so that
+	// copying lasts long enough for a scenario's faults.
+	bytesPerSecond int64
 	// edit changes the plan before it is written.
 	edit func(*plan.Plan)
 }
@@ -213,7 +216,7 @@ func (r *run) writePlan() {
 	p.Shards = plan.Shards{Prefixes: prefixes}
 	batch, window, threshold := r.o.batch, shardCount, 0
 	p.BatchSize, p.Window = &batch, &window
-	p.Limits = plan.Limits{Concurrency: 8, PartSize: partSize}
+	p.Limits = plan.Limits{Concurrency: 8, PartSize: partSize, BytesPerSecond: r.o.bytesPerSecond}
 	p.Delta = plan.DeltaPolicy{MaxRounds: 5, Threshold: &threshold, Deletes: plan.DeletesDelete}
 	p.Freeze = plan.Freeze{Drain: plan.DrainWait, DrainWait: plan.Duration(time.Second), MaxDuration: plan.Duration(3 * time.Minute)}
 	p.Cutover = plan.Cutover{Target: plan.Target{Settings: &pgroute.Settings{DSNRef: "env:OCIMOVE_ROUTING_DSN", Table: r.table}}, Approval: plan.ApprovalAuto}

@@ -45,7 +45,7 @@ func (r *run) underWay(frac float64) {
 // time. Waste stays within one batch per activity slot per kill.
 func TestChaos01WorkerKills(t *testing.T) {
 	c := need(t)
-	r := newRun(t, sized(c, opts{n: 1, large: 4, workers: 2}, 2500, 150))
+	r := newRun(t, sized(c, opts{n: 1, large: 4, workers: 2, bytesPerSecond: pick[int64](c, 2<<20, 1<<20)}, 2500, 150))
 	kills := pick(c, 20, 5)
 	r.start()
 	r.underWay(0.02)
@@ -93,9 +93,9 @@ func TestChaos02TemporalRestart(t *testing.T) {
 // SlowDown for 60 s (15 s in the short form).
 func TestChaos03ThrottlingStorm(t *testing.T) {
 	c := need(t)
-	r := newRun(t, sized(c, opts{n: 3, large: 2}, 2500, 150))
+	r := newRun(t, sized(c, opts{n: 3, large: 2, bytesPerSecond: pick[int64](c, 0, 1<<20)}, 2500, 150))
 	r.start()
-	r.underWay(0.05)
+	r.underWay(0.02)
 	storm := pick(c, 60*time.Second, 15*time.Second)
 	require.NoError(t, httpFaults(c.s3URL, "POST", []map[string]any{{"status": 503, "rate": 0.3}}))
 	time.Sleep(storm)
@@ -233,7 +233,7 @@ func (r *run) putDest(ctx context.Context, key string, data []byte) error {
 // the others take over its work.
 func TestChaos11ThreeWorkersOneKilled(t *testing.T) {
 	c := need(t)
-	r := newRun(t, sized(c, opts{n: 11, large: 2, workers: 3}, 2500, 150))
+	r := newRun(t, sized(c, opts{n: 11, large: 2, workers: 3, bytesPerSecond: pick[int64](c, 2<<20, 1<<20)}, 2500, 150))
 	r.start()
 	r.underWay(0.02)
 	ctx := context.Background()

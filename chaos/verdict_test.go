@@ -19,23 +19,24 @@ import (
 
 // outcome is one scenario's row of docs/RELIABILITY.md.
 type outcome struct {
-	Scenario   int     `json:"scenario"`
-	Name       string  `json:"name"`
-	Full       bool    `json:"full"`
-	Seed       uint64  `json:"seed"`
-	Objects    int     `json:"objectsChecked"`
-	Mismatches int     `json:"mismatches"`
-	Kills      int     `json:"kills"`
-	Received   int64   `json:"destinationPutBytes"`
-	Stored     int64   `json:"destinationStoredBytes"`
-	Recopied   int64   `json:"recopiedBytes"`     // received − stored: sent again
-	PromWaste  float64 `json:"promRecopiedBytes"` // written − copied object bytes, from the workers' counters
-	Resent     int64   `json:"statusResentBytes"` // the shards' own BytesResent
-	Bound      int64   `json:"boundBytes"`
-	Recover    string  `json:"timeToRecover"`
-	Elapsed    string  `json:"elapsed"`
-	Load       string  `json:"loadAverage"`
-	Note       string  `json:"note,omitempty"`
+	Scenario    int     `json:"scenario"`
+	Name        string  `json:"name"`
+	Full        bool    `json:"full"`
+	Seed        uint64  `json:"seed"`
+	Objects     int     `json:"objectsChecked"`
+	Mismatches  int     `json:"mismatches"`
+	Kills       int     `json:"kills"`
+	Received    int64   `json:"destinationPutBytes"`
+	Stored      int64   `json:"destinationStoredBytes"`
+	Recopied    int64   `json:"recopiedBytes"`     // received − stored: sent again
+	PromWritten float64 `json:"promWrittenBytes"`  // Σ ocimove_written_bytes_total over the workers' incarnations
+	PromWaste   float64 `json:"promRecopiedBytes"` // written − copied object bytes, from the workers' counters
+	Resent      int64   `json:"statusResentBytes"` // the shards' own BytesResent
+	Bound       int64   `json:"boundBytes"`
+	Recover     string  `json:"timeToRecover"`
+	Elapsed     string  `json:"elapsed"`
+	Load        string  `json:"loadAverage"`
+	Note        string  `json:"note,omitempty"`
 }
 
 // verdict is what a scenario expects at its end.
@@ -89,12 +90,14 @@ func (r *run) finish(v verdict) outcome {
 	prom := r.scrape.total()
 	st, err := r.statuses(ctx)
 	require.NoError(t, err)
-	var resent int64
+	var resent, skipped int64
 	for _, s := range st {
 		resent += s.Counts.BytesResent
+		skipped += s.Counts.Skipped
 	}
+	t.Logf("the shards counted %d objects skipped as already copied (after a crash) and %d bytes re-sent", skipped, resent)
 	o := outcome{Scenario: r.o.n, Name: v.name, Full: r.c.full, Seed: r.c.seed, Objects: rep.Checked, Mismatches: len(rep.Mismatched),
-		Kills: r.kills, Received: received, Stored: stored, Recopied: received - stored, PromWaste: prom.Written - prom.Objects, Resent: resent,
+		Kills: r.kills, Received: received, Stored: stored, Recopied: received - stored, PromWritten: prom.Written, PromWaste: prom.Written - prom.Objects, Resent: resent,
 		Bound: v.wasteBound, Recover: v.recover.Round(time.Second).String(), Elapsed: elapsed.Round(time.Second).String(), Load: loadAvg(), Note: v.note}
 	t.Logf("scenario %d %s: %+v", r.o.n, v.name, o)
 	if v.wasteBound > 0 {

@@ -7,15 +7,18 @@
 //
 //	curl -X POST localhost:9000/_faults -d '[{"op":"put","status":503,"rate":0.5}]'
 //	curl -X DELETE localhost:9000/_faults
+//	curl localhost:9000/_faults   # {"fired":{"put":3},"putBytes":1234}
 package faults
 
 import (
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -48,7 +51,14 @@ type Injector struct {
 	mu    sync.Mutex
 	rules []*Rule
 	hits  map[string]int
+	// putBytes counts the body bytes of every PUT the endpoint received
+	// (objects and parts, re-sends included), for tests that measure what
+	// a client sent again.
+	putBytes atomic.Int64
 }
+
+// PutBytes returns the body bytes of every PUT received so far.
+func (in *Injector) PutBytes() int64 { return in.putBytes.Load() }
 
 // Set replaces the active rules.
 func (in *Injector) Set(rules ...Rule) {
@@ -119,6 +129,9 @@ func (in *Injector) Middleware(next http.Handler, classify Classifier, writeErr 
 			in.serveAdmin(w, r)
 			return
 		}
+		if r.Method == http.MethodPut && r.Body != nil {
+			r.Body = &countingBody{ReadCloser: r.Body, n: &in.putBytes}
+		}
 		op, key := classify(r)
 		rule, ok := in.pick(op, key)
 		if !ok {
@@ -172,10 +185,22 @@ func (in *Injector) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		in.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"fired": hits})
+		_ = json.NewEncoder(w).Encode(map[string]any{"fired": hits, "putBytes": in.putBytes.Load()})
 	default:
 		http.Error(w, "faults: use GET, POST, PUT or DELETE", http.StatusMethodNotAllowed)
 	}
+}
+
+// countingBody adds what is read of a request body to n.
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	k, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(k))
+	return k, err
 }
 
 // faultyWriter corrupts or cuts the response body.

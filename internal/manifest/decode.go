@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/ocimove/ocimove/internal/store"
 )
@@ -28,7 +29,16 @@ type objectDecoder struct {
 // first entry.
 func openObject(ctx context.Context, st store.Store, key string) (*objectDecoder, error) {
 	r := newObjectReader(ctx, st, key)
-	d := &objectDecoder{key: key, r: r, dec: json.NewDecoder(r)}
+	d, err := newDecoder(key, r)
+	if d != nil {
+		d.r = r
+	}
+	return d, err
+}
+
+// newDecoder decodes the manifest named key from r, up to its first entry.
+func newDecoder(key string, r io.Reader) (*objectDecoder, error) {
+	d := &objectDecoder{key: key, dec: json.NewDecoder(r)}
 	tok, err := d.dec.Token()
 	if err != nil {
 		return nil, d.fail(err)

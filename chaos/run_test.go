@@ -370,7 +370,7 @@ func (r *run) cutOver(timeout time.Duration) map[string]workflows.ShardStatus {
 				r.t.Fatalf("scenario %d (seed %d): shard %s failed: %s", r.o.n, r.c.seed, id, s.LastError)
 			}
 		}
-		return allIn(st, workflows.Soaking, workflows.CutOver)
+		return allIn(st, workflows.Soaking)
 	})
 }
 

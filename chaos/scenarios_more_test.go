@@ -64,7 +64,7 @@ func (r *run) cutOverApproving(timeout time.Duration) map[string]workflows.Shard
 				}
 			}
 		}
-		return allIn(st, workflows.Soaking, workflows.CutOver)
+		return allIn(st, workflows.Soaking)
 	})
 	r.t.Logf("%d approvals asked again", approvals)
 	return st

@@ -144,13 +144,13 @@ func TestDeltaRoundRetryResumesAfterWatermark(t *testing.T) {
 
 	f.guard(keys[:5]...)
 	fired := f.fired()
-	before := f.env.OCIBytesIn.Load()
+	before := f.env.OCIBytesIn()
 	v, err := f.retryEnv(p).ExecuteActivity(activities.DeltaRoundName, activities.DeltaInput{Shard: f.ref, Round: 1})
 	require.NoError(t, err)
 	var res activities.DeltaResult
 	require.NoError(t, v.Get(&res))
 	assert.Equal(t, fired, f.fired(), "the retry touched a finished object")
-	assert.Less(t, f.env.OCIBytesIn.Load()-before, int64(1<<20), "the multipart object's parts are not sent again")
+	assert.Less(t, f.env.OCIBytesIn()-before, int64(1<<20), "the multipart object's parts are not sent again")
 	assert.EqualValues(t, 9, res.New)
 	assert.EqualValues(t, 9, res.Counts.Copied)
 	assert.EqualValues(t, 9, res.Counts.Objects)

@@ -69,13 +69,13 @@ func TestHeartbeatRetryResumesAfterWatermark(t *testing.T) {
 		r.env.S3.Faults().Add(faults.Rule{Op: "head", KeyPrefix: prefix, Status: http.StatusInternalServerError})
 	}
 	fired := r.env.OCI.Faults().Fired("") + r.env.S3.Faults().Fired("")
-	bytesBefore := r.env.OCIBytesIn.Load()
+	bytesBefore := r.env.OCIBytesIn()
 
 	var res activities.DeltaResult
 	assert.NoError(t, run.Get(ctx, &res), "the retry finishes the round")
 	assert.Equal(t, "r/a0499", details["watermark"], "the first attempt heartbeated the end of its first chunk as its watermark")
 	assert.Equal(t, fired, r.env.OCI.Faults().Fired("")+r.env.S3.Faults().Fired(""), "the retry touched an object the first attempt finished")
-	assert.Less(t, r.env.OCIBytesIn.Load()-bytesBefore, ocistore.MinPartSize, "the retry sent a part of the multipart object again")
+	assert.Less(t, r.env.OCIBytesIn()-bytesBefore, ocistore.MinPartSize, "the retry sent a part of the multipart object again")
 	assert.EqualValues(t, 510, res.New)
 	ups, err := r.dst.ListUploads(ctx, "")
 	require.NoError(t, err)

@@ -138,6 +138,20 @@ func shardStatus(ctx context.Context, c client.Client, mig, shard string) (workf
 	return st, v.Get(&st)
 }
 
+// objectsDone sums the objects the shards of migration mig have finished,
+// from their status queries.
+func objectsDone(ctx context.Context, c client.Client, mig string, shards []plan.Shard) (int64, error) {
+	var done int64
+	for _, s := range shards {
+		st, err := shardStatus(ctx, c, mig, s.ID)
+		if err != nil {
+			return 0, err
+		}
+		done += st.Counts.Objects
+	}
+	return done, nil
+}
+
 // TestMigrationSurvivesWorkerKill migrates 5 shards (over 5,000 objects,
 // two of them multipart) to cutover on the embedded Temporal server with a
 // PostgreSQL routing target, killing the worker process with SIGKILL in the
@@ -186,13 +200,9 @@ func TestMigrationSurvivesWorkerKill(t *testing.T) {
 	// Kill the worker in the middle of copying: after some batches are done
 	// and while others are in flight.
 	eventually(t, 3*time.Minute, "copying to be under way", func() (bool, string) {
-		var done int64
-		for _, s := range shards {
-			st, err := shardStatus(ctx, tc, p.ID, s.ID)
-			if err != nil {
-				return false, err.Error()
-			}
-			done += st.Counts.Objects
+		done, err := objectsDone(ctx, tc, p.ID, shards)
+		if err != nil {
+			return false, err.Error()
 		}
 		return done >= 600, fmt.Sprintf("%d objects done", done)
 	})
@@ -262,7 +272,7 @@ func TestMigrationSurvivesWorkerKill(t *testing.T) {
 	// Waste after the crash: at most one batch per batch in flight. What
 	// the destination received (manifests excluded) beyond the data is the
 	// waste; the counters' resent bytes must stay within the same bound.
-	received := env.OCIBytesIn.Load() - manifestBytes(t, dst, p)
+	received := env.OCIBytesIn() - manifestBytes(t, dst, p)
 	bound := int64(e2eActivities) * largestBatch(sizes, prefixes)
 	t.Logf("objects %d (copied %d, skipped after the crash %d); bytes: source %d, received by the destination %d (waste %d), counted sent %d, counted resent %d; bound: %d batches in flight = %d bytes",
 		objects, copied, skipped, total, received, received-total, sent, resent, e2eActivities, bound)

@@ -160,13 +160,9 @@ func TestPrometheusScrapesAMigrationForTheDashboardAndAlerts(t *testing.T) {
 	// Mid-run: kill one worker while the large object's shard copies, let
 	// Prometheus see it down, start it again.
 	eventually(t, 3*time.Minute, "copying to be under way", func() (bool, string) {
-		var done int64
-		for _, s := range shards {
-			st, err := shardStatus(ctx, tc, p.ID, s.ID)
-			if err != nil {
-				return false, err.Error()
-			}
-			done += st.Counts.Objects
+		done, err := objectsDone(ctx, tc, p.ID, shards)
+		if err != nil {
+			return false, err.Error()
 		}
 		st, err := shardStatus(ctx, tc, p.ID, shardOf[copied])
 		if err != nil {

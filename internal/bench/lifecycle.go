@@ -124,16 +124,11 @@ type History struct {
 func RunLifecycle(ctx context.Context, o LifeOptions) (*LifeResult, error) {
 	o.defaults()
 	res := &LifeResult{Options: o}
-	root := o.WorkDir
-	var err error
-	if root == "" {
-		if root, err = os.MkdirTemp("", "ocimove-life-"); err != nil {
-			return nil, err
-		}
-		if !o.Keep {
-			defer os.RemoveAll(root)
-		}
+	root, cleanup, err := workDir(o.WorkDir, "ocimove-life-", o.Keep)
+	if err != nil {
+		return nil, err
 	}
+	defer cleanup()
 	bin, err := buildLocalcloud(ctx, root)
 	if err != nil {
 		return nil, err

@@ -11,30 +11,36 @@ func productTargets(sr SetResult, e Run) []Target {
 	p := median(sr.Product)
 	var ts []Target
 	if len(sr.Engine) > 0 {
-		ratio := rate(sr.Set, p) / rate(sr.Set, e)
-		ts = append(ts, Target{
-			Name:     fmt.Sprintf("%s set throughput, product (to AwaitingApproval) / engine", sr.Set.Name),
-			Measured: fmt.Sprintf("%.2f× (%.1f vs %.1f %s)", ratio, rate(sr.Set, p), rate(sr.Set, e), unit(sr.Set)),
-			Required: "≥ 0.95×", Met: ratio >= 0.95,
-		})
+		ts = append(ts, throughputTarget(sr.Set, "product (to AwaitingApproval) / engine", p, e, 0.95, "≥ 0.95×"))
 	}
 	if len(sr.Rclone) > 0 {
-		r := median(sr.Rclone)
-		ratio := rate(sr.Set, p) / rate(sr.Set, r)
-		ts = append(ts, Target{
-			Name:     fmt.Sprintf("%s set throughput, product (to AwaitingApproval) / rclone", sr.Set.Name),
-			Measured: fmt.Sprintf("%.2f× (%.1f vs %.1f %s)", ratio, rate(sr.Set, p), rate(sr.Set, r), unit(sr.Set)),
-			Required: fmt.Sprintf("≥ %.1f×", sr.Set.Target), Met: ratio >= sr.Set.Target,
-		})
+		ts = append(ts, throughputTarget(sr.Set, "product (to AwaitingApproval) / rclone", p, median(sr.Rclone),
+			sr.Set.Target, fmt.Sprintf("≥ %.1f×", sr.Set.Target)))
 	}
-	limit := sr.Set.PoolBytes + 64<<20
-	ts = append(ts, Target{
-		Name:     fmt.Sprintf("%s set worker peak RSS", sr.Set.Name),
-		Measured: mib(p.PeakRSS),
-		Required: fmt.Sprintf("≤ pool %s + 64 MiB = %s", mib(sr.Set.PoolBytes), mib(limit)),
-		Met:      p.PeakRSS > 0 && p.PeakRSS <= limit,
-	})
-	return ts
+	return append(ts, rssTarget(sr.Set, "worker", p))
+}
+
+// throughputTarget is the target that run a's throughput on set be at
+// least want times run b's.
+func throughputTarget(set Set, what string, a, b Run, want float64, required string) Target {
+	ratio := rate(set, a) / rate(set, b)
+	return Target{
+		Name:     fmt.Sprintf("%s set throughput, %s", set.Name, what),
+		Measured: fmt.Sprintf("%.2f× (%.1f vs %.1f %s)", ratio, rate(set, a), rate(set, b), unit(set)),
+		Required: required, Met: ratio >= want,
+	}
+}
+
+// rssTarget is the target that the peak RSS of who's run on set stay
+// within the set's buffer pool and 64 MiB.
+func rssTarget(set Set, who string, r Run) Target {
+	limit := set.PoolBytes + 64<<20
+	return Target{
+		Name:     fmt.Sprintf("%s set %s peak RSS", set.Name, who),
+		Measured: mib(r.PeakRSS),
+		Required: fmt.Sprintf("≤ pool %s + 64 MiB = %s", mib(set.PoolBytes), mib(limit)),
+		Met:      r.PeakRSS > 0 && r.PeakRSS <= limit,
+	}
 }
 
 // productMarkdown writes the product runs' phases: copy done, verified,

@@ -51,21 +51,10 @@ func (res *Results) Targets() []Target {
 			ts = append(ts, productTargets(sr, e)...)
 		}
 		if len(sr.Rclone) > 0 {
-			r := median(sr.Rclone)
-			ratio := rate(sr.Set, e) / rate(sr.Set, r)
-			ts = append(ts, Target{
-				Name:     fmt.Sprintf("%s set throughput, engine / rclone", sr.Set.Name),
-				Measured: fmt.Sprintf("%.2f× (%.1f vs %.1f %s)", ratio, rate(sr.Set, e), rate(sr.Set, r), unit(sr.Set)),
-				Required: fmt.Sprintf("≥ %.1f×", sr.Set.Target), Met: ratio >= sr.Set.Target,
-			})
+			ts = append(ts, throughputTarget(sr.Set, "engine / rclone", e, median(sr.Rclone),
+				sr.Set.Target, fmt.Sprintf("≥ %.1f×", sr.Set.Target)))
 		}
-		limit := sr.Set.PoolBytes + 64<<20
-		ts = append(ts, Target{
-			Name:     fmt.Sprintf("%s set engine peak RSS", sr.Set.Name),
-			Measured: fmt.Sprintf("%s", mib(e.PeakRSS)),
-			Required: fmt.Sprintf("≤ pool %s + 64 MiB = %s", mib(sr.Set.PoolBytes), mib(limit)),
-			Met:      e.PeakRSS > 0 && e.PeakRSS <= limit,
-		})
+		ts = append(ts, rssTarget(sr.Set, "engine", e))
 	}
 	if res.Hash.CeilingMBps > 0 {
 		ts = append(ts, Target{

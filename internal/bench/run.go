@@ -102,15 +102,11 @@ func Execute(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find the bench executable to re-run as the copy child: %w", err)
 	}
-	root := o.WorkDir
-	if root == "" {
-		if root, err = os.MkdirTemp("", "ocimove-bench-"); err != nil {
-			return nil, err
-		}
-		if !o.Keep {
-			defer os.RemoveAll(root)
-		}
+	root, cleanup, err := workDir(o.WorkDir, "ocimove-bench-", o.Keep)
+	if err != nil {
+		return nil, err
 	}
+	defer cleanup()
 	bin, err := buildLocalcloud(ctx, root)
 	if err != nil {
 		return nil, err
@@ -328,4 +324,20 @@ func loadavg() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// workDir returns dir, or a new temporary directory named after pattern
+// when dir is empty; cleanup removes a temporary one unless keep is set.
+func workDir(dir, pattern string, keep bool) (string, func(), error) {
+	if dir != "" {
+		return dir, func() {}, nil
+	}
+	root, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		return "", nil, err
+	}
+	if keep {
+		return root, func() {}, nil
+	}
+	return root, func() { os.RemoveAll(root) }, nil
 }

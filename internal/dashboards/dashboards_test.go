@@ -144,21 +144,8 @@ func alertExprs(t *testing.T) map[string]string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(repo, "deploy", "prometheus", "rules", "ocimove-alerts.yml"))
 	require.NoError(t, err)
-	var f struct {
-		Groups []struct {
-			Rules []struct {
-				Alert string `yaml:"alert"`
-				Expr  string `yaml:"expr"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	require.NoError(t, yaml.Unmarshal(data, &f))
-	out := map[string]string{}
-	for _, g := range f.Groups {
-		for _, r := range g.Rules {
-			out[r.Alert] = r.Expr
-		}
-	}
+	out, err := dashboards.AlertExprs(data)
+	require.NoError(t, err)
 	require.NotEmpty(t, out)
 	return out
 }

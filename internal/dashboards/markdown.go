@@ -39,27 +39,57 @@ func PanelsMarkdown(data []byte) (string, error) {
 	return strings.TrimRight(b.String(), "\n") + "\n", nil
 }
 
+// RuleGroup is one group of a Prometheus rule file.
+type RuleGroup struct {
+	Name  string `yaml:"name"`
+	Rules []Rule `yaml:"rules"`
+}
+
+// Rule is one alert rule of a Prometheus rule file.
+type Rule struct {
+	Alert       string            `yaml:"alert"`
+	Expr        string            `yaml:"expr"`
+	For         string            `yaml:"for"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+// ParseRules reads a Prometheus rule file's groups.
+func ParseRules(rules []byte) ([]RuleGroup, error) {
+	var f struct {
+		Groups []RuleGroup `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(rules, &f); err != nil {
+		return nil, fmt.Errorf("dashboards: read the alert rules: %w", err)
+	}
+	return f.Groups, nil
+}
+
+// AlertExprs returns a rule file's alert expressions by alert name.
+func AlertExprs(rules []byte) (map[string]string, error) {
+	groups, err := ParseRules(rules)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, g := range groups {
+		for _, r := range g.Rules {
+			out[r.Alert] = r.Expr
+		}
+	}
+	return out, nil
+}
+
 // AlertsMarkdown lists the alert rules of a Prometheus rule file, group by
 // group, each with its severity, how long it must hold, its query, its
 // summary and what to do, for docs/OBSERVABILITY.md.
 func AlertsMarkdown(rules []byte) (string, error) {
-	var f struct {
-		Groups []struct {
-			Name  string `yaml:"name"`
-			Rules []struct {
-				Alert       string            `yaml:"alert"`
-				Expr        string            `yaml:"expr"`
-				For         string            `yaml:"for"`
-				Labels      map[string]string `yaml:"labels"`
-				Annotations map[string]string `yaml:"annotations"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	if err := yaml.Unmarshal(rules, &f); err != nil {
-		return "", fmt.Errorf("dashboards: read the alert rules: %w", err)
+	groups, err := ParseRules(rules)
+	if err != nil {
+		return "", err
 	}
 	var b strings.Builder
-	for _, g := range f.Groups {
+	for _, g := range groups {
 		fmt.Fprintf(&b, "### %s\n\n", g.Name)
 		for _, r := range g.Rules {
 			hold := "at once"

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -39,11 +38,12 @@ type Env struct {
 	OCI      *localoci.Server
 	OCIURL   string
 	OCICreds localoci.Credentials
-	// OCIBytesIn counts the body bytes of every PUT the OCI endpoint
-	// received (objects and parts), re-sends included.
-	OCIBytesIn atomic.Int64
-	seq        atomic.Int64
+	seq      atomic.Int64
 }
+
+// OCIBytesIn returns the body bytes of every PUT the OCI endpoint received
+// (objects and parts), re-sends included.
+func (e *Env) OCIBytesIn() int64 { return e.OCI.Faults().PutBytes() }
 
 // Options selects how the endpoints store objects.
 type Options struct {
@@ -84,7 +84,7 @@ func Start(t testing.TB, opts Options) *Env {
 		t.Fatalf("start local OCI: %v", err)
 	}
 	e := &Env{S3: s3srv, S3URL: s3url, OCI: ocisrv, OCICreds: creds}
-	h := countPuts(ocisrv.Handler(), &e.OCIBytesIn)
+	h := ocisrv.Handler()
 	if opts.WrapOCI != nil {
 		h = opts.WrapOCI(h)
 	}
@@ -102,28 +102,6 @@ func serve(t testing.TB, h http.Handler) string {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return "http://" + ln.Addr().String()
-}
-
-// countPuts adds the body bytes of every PUT (objects and parts) to n: what
-// the destination actually received, re-sends included.
-func countPuts(h http.Handler, n *atomic.Int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && r.Body != nil {
-			r.Body = &countingBody{ReadCloser: r.Body, n: n}
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-type countingBody struct {
-	io.ReadCloser
-	n *atomic.Int64
-}
-
-func (b *countingBody) Read(p []byte) (int, error) {
-	k, err := b.ReadCloser.Read(p)
-	b.n.Add(int64(k))
-	return k, err
 }
 
 // Bucket returns a new bucket name, unique within this Env.

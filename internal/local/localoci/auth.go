@@ -34,7 +34,7 @@ func parseAuthorization(v string) (map[string]string, bool) {
 	}
 	params := map[string]string{}
 	for rest != "" {
-		rest = strings.TrimLeft(rest, " ,")
+		rest = strings.TrimLeft(rest, " \t,")
 		if rest == "" {
 			break
 		}
@@ -46,10 +46,28 @@ func parseAuthorization(v string) (map[string]string, bool) {
 		if end < 0 {
 			return nil, false
 		}
-		params[strings.TrimSpace(k)] = after[1 : 1+end]
+		k = strings.TrimSpace(k)
+		if !isParamName(k) {
+			return nil, false
+		}
+		params[k] = after[1 : 1+end]
 		rest = after[2+end:]
 	}
 	return params, true
+}
+
+// isParamName reports whether k is a signature parameter's name: one or
+// more letters, digits, '-' or '_' (keyId, headers, algorithm, …).
+func isParamName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // authenticate checks the request's OCI HTTP signature (draft-cavage

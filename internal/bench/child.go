@@ -121,19 +121,12 @@ func RunCopyChild(ctx context.Context, specPath, outPath string) error {
 	return os.WriteFile(outPath, out, 0o600)
 }
 
-// listAll lists every object of s.
+// listAll lists every object of s (store.ListAll, which follows empty
+// pages that say more follow), naming s in its error.
 func listAll(ctx context.Context, s store.Store) ([]store.ObjectInfo, error) {
-	var all []store.ObjectInfo
-	after := ""
-	for {
-		page, err := s.List(ctx, store.ListOptions{StartAfter: after})
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", s, err)
-		}
-		all = append(all, page.Objects...)
-		if !page.Truncated || len(page.Objects) == 0 {
-			return all, nil
-		}
-		after = page.Objects[len(page.Objects)-1].Key
+	all, err := store.ListAll(ctx, s, "")
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", s, err)
 	}
+	return all, nil
 }

@@ -213,6 +213,17 @@ func TestPrometheusScrapesAMigrationForTheDashboardAndAlerts(t *testing.T) {
 	require.Len(t, sum, 1)
 	assert.Equal(t, float64(2*len(shards)), sum[0].Points[0].V, "both workers export every shard")
 
+	// The Shards table's "last error": the corrupt shard's class, and none
+	// for the shard that cut over.
+	lastErr, err := pc.Query(ctx, fmt.Sprintf(`max without(instance) (ocimove_shard_last_error{migration=%q})`, p.ID), time.Now())
+	require.NoError(t, err)
+	classes := map[string]string{}
+	for _, s := range lastErr {
+		classes[s.Labels["shard"]] = fmt.Sprintf("%s=%g", s.Labels["class"], s.Points[0].V)
+	}
+	assert.Equal(t, "ChecksumMismatch=1", classes[shardOf[corrupt]], "the failed shard's last error class: %v", classes)
+	assert.Equal(t, "none=0", classes[shardOf[copied]], "the cut-over shard has no last error: %v", classes)
+
 	checkRules(t, pc, p.ID)
 	checkPanels(t, pc, targets, p.ID, start)
 	checkVariables(t, pc, p.ID, shards)

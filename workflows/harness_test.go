@@ -83,7 +83,7 @@ func (f *fakeActs) CopyBatch(_ context.Context, in activities.CopyBatchInput) (a
 	}
 	if f.copyBroken[in.Batch] {
 		return activities.CopyBatchResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("batch %d: access denied to the source bucket", in.Batch), "Permanent", nil)
+			fmt.Sprintf("batch %d: access denied to the source bucket", in.Batch), activities.ErrTypeStore, nil)
 	}
 	var page []string
 	for _, k := range f.keys {

@@ -83,7 +83,9 @@ type ShardProgress struct {
 	Objects   int64      `json:"objects"`
 	Bytes     int64      `json:"bytes"`
 	LastError string     `json:"lastError,omitempty"`
-	Seq       int64      `json:"seq"`
+	// LastErrorClass is LastError's bounded kind (ErrorClass).
+	LastErrorClass ErrorClass `json:"lastErrorClass,omitempty"`
+	Seq            int64      `json:"seq"`
 }
 
 // MigrationCheckpoint is the migration's carried state.
@@ -302,7 +304,7 @@ func (m *migration) startShards(ctx workflow.Context) error {
 		case temporal.IsWorkflowExecutionAlreadyStartedError(err):
 			m.logger.Info("shard already started; waiting for its reports", "shard", sh.ID)
 		default:
-			p.State, p.HoldsSlot, p.LastError = Failed, false, "start: "+err.Error()
+			p.State, p.HoldsSlot, p.LastError, p.LastErrorClass = Failed, false, "start: "+err.Error(), ClassStart
 			m.logger.Error("shard did not start", "shard", sh.ID, "error", err)
 		}
 		m.cp.Live = append(m.cp.Live, p)
@@ -328,7 +330,7 @@ func (m *migration) childClosed(id string, r ShardResult, err error) {
 		p.State = Cancelled
 	default:
 		p.State = Failed
-		p.LastError = err.Error()
+		p.LastError, p.LastErrorClass = err.Error(), errorClass(err)
 	}
 	if p.State.Final() {
 		m.finish(i)
@@ -361,7 +363,8 @@ func (m *migration) apply(r ShardReport) {
 	if r.Seq != 0 && r.Seq <= p.Seq {
 		return
 	}
-	p.State, p.HoldsSlot, p.Objects, p.Bytes, p.LastError, p.Seq = r.State, r.HoldsSlot, r.Objects, r.Bytes, r.LastError, r.Seq
+	p.State, p.HoldsSlot, p.Objects, p.Bytes, p.Seq = r.State, r.HoldsSlot, r.Objects, r.Bytes, r.Seq
+	p.LastError, p.LastErrorClass = r.LastError, r.LastErrorClass
 	if p.State.Final() {
 		m.finish(i)
 	}

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/ocimove/ocimove/activities"
 	"github.com/ocimove/ocimove/internal/plan"
 )
 
@@ -258,4 +259,5 @@ func (s *migrationSuite) TestPurgeFailureShowsInMigration() {
 	s.Zero(st.ByState[Complete])
 	s.Require().Len(st.Problems, 1)
 	s.Contains(st.Problems[0].LastError, "fails the full re-verification")
+	s.Equal(ErrorClass(activities.ErrTypeInput), st.Problems[0].LastErrorClass, "the shard's report carries its error's class")
 }

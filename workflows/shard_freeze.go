@@ -68,7 +68,7 @@ func (s *shard) drain(ctx workflow.Context, op string) error {
 			return nil
 		}
 		if !workflow.Now(ctx).Before(deadline) {
-			return fmt.Errorf("no drain acknowledgement for operation %s within %s", op, s.in.Settings.DrainWait)
+			return classed(ClassDrain, "no drain acknowledgement for operation %s within %s", op, s.in.Settings.DrainWait)
 		}
 		if err := workflow.Sleep(ctx, poll); err != nil {
 			return err
@@ -134,7 +134,7 @@ func (s *shard) freeze(ctx workflow.Context) *PeriodEnd {
 		if !fv.OK {
 			s.cp.ProblemKeys = fv.ProblemKeys
 			refused = &fv
-			return fmt.Errorf("final verification refused cutover: %d missing, %d extra, %d mismatched, %d modified after the freeze (record %s): %s",
+			return classed(ClassMismatch, "final verification refused cutover: %d missing, %d extra, %d mismatched, %d modified after the freeze (record %s): %s",
 				fv.Missing, fv.Extra, fv.Mismatched, fv.ModifiedAfter, fv.RecordKey, strings.Join(fv.ProblemKeys, ", "))
 		}
 		s.transition(fctx, CutOver, SystemActor, fmt.Sprintf("final verification passed: %d objects", fv.Objects))
@@ -147,7 +147,7 @@ func (s *shard) freeze(ctx workflow.Context) *PeriodEnd {
 	}
 	end := &PeriodEnd{Kind: periodFreeze, Why: abort, N: n}
 	if err != nil {
-		end.Error = errorMessage(err)
+		end.Error, end.Class = errorMessage(err), errorClass(err)
 	}
 	if abort == "" {
 		end.Why = endError
@@ -182,7 +182,7 @@ func (s *shard) endFreeze(ctx workflow.Context) error {
 	kind, _, mine := s.opOf(r)
 	switch {
 	case !s.ours(r) || r.State == routing.StateReadOnly:
-		return fmt.Errorf("freeze ended (%s) and the route is now %s, which this run did not set; routing left as it is", end.reason(), describe(r))
+		return classed(ClassRoute, "freeze ended (%s) and the route is now %s, which this run did not set; routing left as it is", end.reason(), describe(r))
 	case r.State == routing.StateDestination && mine && kind == opCutover:
 		s.cutoverDone(ctx)
 		if rolledBack {
@@ -191,7 +191,7 @@ func (s *shard) endFreeze(ctx workflow.Context) error {
 		}
 		return nil
 	case r.State == routing.StateDestination:
-		return fmt.Errorf("freeze ended (%s) and the route is %s; routing left as it is", end.reason(), describe(r))
+		return classed(ClassRoute, "freeze ended (%s) and the route is %s; routing left as it is", end.reason(), describe(r))
 	case rolledBack:
 		s.transition(ctx, RolledBack, rollback.Actor, "rolled back from the freeze, routing at the source: "+rollback.Reason)
 		return nil
@@ -201,9 +201,9 @@ func (s *shard) endFreeze(ctx workflow.Context) error {
 		s.cp.FreezeTimeouts++
 		msg := fmt.Sprintf("the freeze passed its maximum duration %s; routing returned to the source", s.in.Settings.FreezeMax)
 		if s.cp.FreezeTimeouts >= maxFreezeTimeouts {
-			return fmt.Errorf("%s (%d freezes in a row)", msg, s.cp.FreezeTimeouts)
+			return classed(ClassFreezeTimeout, "%s (%d freezes in a row)", msg, s.cp.FreezeTimeouts)
 		}
-		s.cp.LastError = msg
+		s.setError(ClassFreezeTimeout, msg)
 		s.transition(ctx, CatchingUp, SystemActor, msg)
 		return nil
 	case endRepair:
@@ -212,7 +212,7 @@ func (s *shard) endFreeze(ctx workflow.Context) error {
 		s.transition(ctx, CatchingUp, SystemActor, "the cutover had not applied; catching up again")
 		return nil
 	}
-	return fmt.Errorf("%s; routing returned to the source", end.Error)
+	return classed(end.Class, "%s; routing returned to the source", end.Error)
 }
 
 // repair re-copies the objects whose destination copy a final verification
@@ -220,7 +220,7 @@ func (s *shard) endFreeze(ctx workflow.Context) error {
 // maxRecopies times in a row.
 func (s *shard) repair(ctx workflow.Context, end *PeriodEnd) error {
 	if s.cp.Repairs >= s.in.Settings.MaxRecopies {
-		return fmt.Errorf("%s; after %d re-copies the destination still fails the final verification: %s",
+		return classed(ClassMismatch, "%s; after %d re-copies the destination still fails the final verification: %s",
 			end.Error, s.cp.Repairs, strings.Join(end.RepairKeys, ", "))
 	}
 	s.cp.Repairs++
@@ -240,7 +240,7 @@ func (s *shard) cutoverDone(ctx workflow.Context) {
 	s.cp.CutoverAt = workflow.Now(ctx)
 	s.cp.SoakUntil = time.Time{}
 	s.cp.FreezeTimeouts, s.cp.Repairs = 0, 0
-	s.cp.LastError = ""
+	s.clearError()
 	s.transition(ctx, Soaking, SystemActor, fmt.Sprintf("cut over (operation %s, version %d); soaking %s",
 		s.cp.RouteOp, s.cp.RouteVersion, s.in.Settings.SoakRetention))
 }

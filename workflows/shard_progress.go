@@ -57,7 +57,9 @@ type Milestones struct {
 // Failure is why a shard is in Failed: the state it failed from, the
 // error, and the keys at fault.
 type Failure struct {
-	FailedFrom  ShardState `json:"failedFrom,omitempty"`
-	LastError   string     `json:"lastError,omitempty"`
-	ProblemKeys []string   `json:"problemKeys,omitempty"`
+	FailedFrom ShardState `json:"failedFrom,omitempty"`
+	LastError  string     `json:"lastError,omitempty"`
+	// LastErrorClass is LastError's bounded kind, for dashboards.
+	LastErrorClass ErrorClass `json:"lastErrorClass,omitempty"`
+	ProblemKeys    []string   `json:"problemKeys,omitempty"`
 }

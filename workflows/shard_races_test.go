@@ -33,6 +33,7 @@ func (s *shardSuite) TestUnfreezeRetriesUntilTargetReturns() {
 	s.Require().NotNil(during.Restore, "status shows the unfreeze being retried")
 	s.Greater(during.Restore.Attempts, 0)
 	s.Contains(during.Restore.LastError, "routing target unreachable")
+	s.Equal(ClassUnfreeze, during.LastErrorClass)
 	s.Equal(routing.StateSource, during.Restore.To)
 	s.NotEqual(Failed, st.State, "the shard did not park read-only")
 	s.Equal(routing.StateDestination, f.route(s.T()).State, "once the target answered, routing returned and the next freeze cut over")
@@ -150,6 +151,7 @@ func (s *shardSuite) TestFinalVerifyRepairIsBounded() {
 	env.ExecuteWorkflow(ShardWorkflow, shardInput())
 	s.Equal(Failed, failed.State)
 	s.Contains(failed.LastError, "users/01/k2")
+	s.Equal(ClassMismatch, failed.LastErrorClass)
 	s.Len(f.recopies, testSettings().MaxRecopies)
 	s.Equal(routing.StateSource, f.route(s.T()).State)
 }
@@ -167,6 +169,7 @@ func (s *shardSuite) TestPurgeFailureIsNotComplete() {
 	s.Equal(Failed, st.State)
 	s.NotContains(states(st), Complete, "Complete comes only after the purge record")
 	s.Contains(st.LastError, "fails the full re-verification")
+	s.Equal(ErrorClass(activities.ErrTypeInput), st.LastErrorClass)
 }
 
 // A migration-wide signal that arrives in the workflow task in which the
@@ -223,6 +226,7 @@ func (s *shardSuite) TestForeignRouteRefusedAtStart() {
 	s.Equal(Pending, failed.FailedFrom)
 	s.Contains(failed.LastError, "destination")
 	s.Contains(failed.LastError, "m0")
+	s.Equal(ClassRoute, failed.LastErrorClass)
 	s.NoError(retry.err)
 	s.Empty(f.copies, "nothing is copied over a live destination")
 	s.Equal(0, f.purges)
@@ -262,6 +266,7 @@ func (s *shardSuite) TestAdoptForeignRouteAtSource() {
 	s.NoError(env.GetWorkflowError())
 	s.Equal(Failed, failed.State)
 	s.Contains(failed.LastError, "owned by migration m0")
+	s.Equal(ClassRoute, failed.LastErrorClass)
 	s.Require().NoError(adopt.err)
 	st := query(s.T(), env)
 	s.Equal(Complete, st.State)

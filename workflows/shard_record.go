@@ -16,7 +16,9 @@ type ShardReport struct {
 	Objects   int64      `json:"objects"`
 	Bytes     int64      `json:"bytes"`
 	LastError string     `json:"lastError,omitempty"`
-	Seq       int64      `json:"seq"` // increases per shard; stale reports are dropped
+	// LastErrorClass is LastError's bounded kind (ErrorClass).
+	LastErrorClass ErrorClass `json:"lastErrorClass,omitempty"`
+	Seq            int64      `json:"seq"` // increases per shard; stale reports are dropped
 }
 
 // transition moves the shard to state to, recording who and why, and
@@ -64,7 +66,7 @@ func (s *shard) report(ctx workflow.Context) {
 	}
 	s.cp.ReportSeq++
 	r := ShardReport{ShardID: s.in.ShardID, State: s.cp.State, HoldsSlot: s.holdsSlot(),
-		Objects: s.cp.Counts.Objects, Bytes: s.cp.Counts.Bytes, LastError: s.cp.LastError, Seq: s.cp.ReportSeq}
+		Objects: s.cp.Counts.Objects, Bytes: s.cp.Counts.Bytes, LastError: s.cp.LastError, LastErrorClass: s.cp.LastErrorClass, Seq: s.cp.ReportSeq}
 	dctx, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()
 	if err := workflow.SignalExternalWorkflow(dctx, s.in.ParentWorkflowID, "", SignalShardReport, r).Get(dctx, nil); err != nil {

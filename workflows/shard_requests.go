@@ -33,7 +33,9 @@ type PeriodEnd struct {
 	Kind  string `json:"kind"` // periodFreeze or periodRollback
 	Why   string `json:"why"`  // abortTimeout, abortRollback, endRepair, endError or endResumed
 	Error string `json:"error,omitempty"`
-	N     int    `json:"n"` // the freeze or rollback number, for operation ids
+	// Class is Error's bounded kind (ErrorClass).
+	Class ErrorClass `json:"class,omitempty"`
+	N     int        `json:"n"` // the freeze or rollback number, for operation ids
 	// RepairKeys are the keys a final verification found the destination's
 	// copy of bad (endRepair), to re-copy before the next freeze.
 	RepairKeys []string `json:"repairKeys,omitempty"`
@@ -88,7 +90,7 @@ func (s *shard) requested(action string) bool {
 // refuse records that the pending request for action cannot be carried out
 // now, and why: the request ends with an audited refusal, not in silence.
 func (s *shard) refuse(ctx workflow.Context, action string, req OperatorRequest, why string) {
-	s.cp.LastError = why
+	s.setError(ClassRefused, why)
 	s.record(ctx, Transition{From: s.cp.State, To: s.cp.State, At: workflow.Now(ctx), Actor: req.Actor,
 		Reason: "refused: " + why + " (asked: " + req.Reason + ")", Action: action + "-refused"})
 	s.report(ctx)

@@ -54,7 +54,7 @@ func (s *shard) rollback(ctx workflow.Context) *PeriodEnd {
 		kind, _, mine := s.opOf(r)
 		switch {
 		case !s.ours(r):
-			return fmt.Errorf("the route is %s; this migration does not drive it", describe(r))
+			return classed(ClassRoute, "the route is %s; this migration does not drive it", describe(r))
 		case r.State == routing.StateDestination:
 			freezeOp := s.opID(opRollbackFreeze, n)
 			if _, err := s.setRoute(rctx, routing.StateReadOnly, "", freezeOp, actor, "rollback: freeze the destination"); err != nil {
@@ -69,14 +69,14 @@ func (s *shard) rollback(ctx workflow.Context) *PeriodEnd {
 				return err
 			}
 		default:
-			return fmt.Errorf("the route is %s, not at the destination; nothing to roll back", describe(r))
+			return classed(ClassRoute, "the route is %s, not at the destination; nothing to roll back", describe(r))
 		}
 		in := activities.ReverseSyncInput{Shard: s.ref(), CutoverAt: s.cp.CutoverAt}
 		if err := workflow.ExecuteActivity(withCopy(rctx), activities.ReverseSyncName, in).Get(rctx, &rs); err != nil {
 			return fmt.Errorf("reverse sync: %w", err)
 		}
 		if rs.Failed > 0 {
-			return fmt.Errorf("reverse sync: %d objects failed (manifest %s)", rs.Failed, rs.ManifestKey)
+			return classed(ClassReverseSync, "reverse sync: %d objects failed (manifest %s)", rs.Failed, rs.ManifestKey)
 		}
 		_, err = s.setRoute(rctx, routing.StateSource, s.location(s.in.Settings.SourceLocation), s.opID(opRollbackSource, n),
 			actor, "rollback: route to the source")
@@ -86,7 +86,7 @@ func (s *shard) rollback(ctx workflow.Context) *PeriodEnd {
 		s.logger.Info("reverse sync done", "shard", s.in.ShardID, "copied", rs.Copied, "verified", rs.Verified)
 		return nil
 	}
-	end := &PeriodEnd{Kind: periodRollback, Why: abort, N: n, Error: errorMessage(err)}
+	end := &PeriodEnd{Kind: periodRollback, Why: abort, N: n, Error: errorMessage(err), Class: errorClass(err)}
 	if abort == "" {
 		end.Why = endError
 	}
@@ -109,9 +109,9 @@ func (s *shard) endRollback(ctx workflow.Context) error {
 		s.transition(ctx, RolledBack, s.rollbackActor(), "rolled back to the source: "+s.cp.RollbackBy.Reason)
 		return nil
 	case s.ours(r) && r.State == routing.StateDestination:
-		return fmt.Errorf("rollback ended (%s); routing is at the destination", end.reason())
+		return classed(end.Class, "rollback ended (%s); routing is at the destination", end.reason())
 	}
-	return fmt.Errorf("rollback ended (%s) and the route is %s; routing left as it is", end.reason(), describe(r))
+	return classed(ClassRoute, "rollback ended (%s) and the route is %s; routing left as it is", end.reason(), describe(r))
 }
 
 // cancelled cleans up a cancelled shard, disconnected from the
@@ -166,7 +166,7 @@ func (s *shard) cancelled(ctx workflow.Context) (ShardResult, error) {
 	}
 	reason := fmt.Sprintf("workflow cancelled; uploads aborted; routing %s", s.cp.RouteState)
 	if len(problems) > 0 {
-		s.cp.LastError = strings.Join(problems, "; ")
+		s.setError(ClassCancel, strings.Join(problems, "; "))
 		reason += "; problems: " + s.cp.LastError
 	}
 	s.transition(dctx, Cancelled, SystemActor, reason)

@@ -170,7 +170,7 @@ func (s *shard) restoreFailed(ctx workflow.Context, attempt int, err error) {
 	}
 	s.cp.Restore.Attempts = attempt
 	s.cp.Restore.LastError = errorMessage(err)
-	s.cp.LastError = fmt.Sprintf("returning routing to %s: attempt %d failed: %s", s.cp.Restore.To, attempt, s.cp.Restore.LastError)
+	s.setError(ClassUnfreeze, fmt.Sprintf("returning routing to %s: attempt %d failed: %s", s.cp.Restore.To, attempt, s.cp.Restore.LastError))
 	s.logger.Error("routing not returned; retrying", "shard", s.in.ShardID, "to", s.cp.Restore.To, "attempt", attempt, "error", err)
 	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"migration": s.in.MigrationID, "shard": s.in.ShardID}).
 		Counter(MetricUnfreezeRetries).Inc(1)

@@ -67,7 +67,7 @@ func (s *shard) run(ctx workflow.Context) (ShardResult, error) {
 // fail parks the shard in Failed with its checkpoint.
 func (s *shard) fail(ctx workflow.Context, err error) {
 	s.cp.FailedFrom = s.cp.State
-	s.cp.LastError = errorMessage(err)
+	s.setError(errorClass(err), errorMessage(err))
 	s.transition(ctx, Failed, SystemActor, s.cp.LastError)
 }
 
@@ -128,9 +128,9 @@ func (s *shard) pending(ctx workflow.Context) error {
 	s.noteRoute(r)
 	switch {
 	case r.State != routing.StateSource:
-		return fmt.Errorf("the shard's route is %s: a shard starts only from a route at the source; leave this shard to the migration that moved it, or remove it from the plan", describe(r))
+		return classed(ClassRoute, "the shard's route is %s: a shard starts only from a route at the source; leave this shard to the migration that moved it, or remove it from the plan", describe(r))
 	case r.Owner != "" && !s.ours(r):
-		return fmt.Errorf("the shard's route is owned by migration %s (%s): if that migration no longer drives it, adopt the route (starter adopt)", r.Owner, describe(r))
+		return classed(ClassRoute, "the shard's route is owned by migration %s (%s): if that migration no longer drives it, adopt the route (starter adopt)", r.Owner, describe(r))
 	case r.Owner == "":
 		if err := s.claim(ctx, r, SystemActor, "claim the route for migration "+s.in.MigrationID); err != nil {
 			return fmt.Errorf("claim the route: %w", err)
@@ -194,7 +194,7 @@ func (s *shard) verifying(ctx workflow.Context) error {
 		}
 		if s.cp.Recopies >= s.in.Settings.MaxRecopies {
 			s.cp.ProblemKeys = vr.MismatchKeys
-			return fmt.Errorf("%d objects still mismatch after %d re-copies (record %s): %s",
+			return classed(ClassMismatch, "%d objects still mismatch after %d re-copies (record %s): %s",
 				vr.Mismatches, s.cp.Recopies, vr.RecordKey, strings.Join(vr.MismatchKeys, ", "))
 		}
 		s.cp.Recopies++
@@ -311,7 +311,7 @@ func (s *shard) parked(ctx workflow.Context) error {
 		s.refuse(ctx, UpdateRetry, req, errorMessage(err))
 		return nil
 	}
-	s.cp.LastError = ""
+	s.clearError()
 	s.cp.FreezeTimeouts, s.cp.Recopies, s.cp.Repairs = 0, 0, 0
 	s.transition(ctx, next, req.Actor, fmt.Sprintf("retry (resume in %s at cursor %q): %s", next, s.cp.Cursor, req.Reason))
 	return nil
@@ -334,7 +334,7 @@ func (s *shard) adopt(ctx workflow.Context, req OperatorRequest) error {
 		s.refuse(ctx, UpdateAdopt, req, errorMessage(err))
 		return nil
 	}
-	s.cp.LastError = ""
+	s.clearError()
 	s.transition(ctx, Pending, req.Actor, fmt.Sprintf("adopted the route from migration %s: %s", r.Owner, req.Reason))
 	return nil
 }
@@ -351,11 +351,11 @@ func (s *shard) resumeState(ctx workflow.Context) (ShardState, error) {
 	case s.cp.FailedFrom == Pending:
 		return Pending, nil // the start checks the route again
 	case !s.ours(r) || r.State == routing.StateReadOnly:
-		return "", fmt.Errorf("the route is %s, which this migration does not drive; retry refused", describe(r))
+		return "", classed(ClassRoute, "the route is %s, which this migration does not drive; retry refused", describe(r))
 	case r.State == routing.StateDestination:
 		switch {
 		case s.cp.CutoverAt.IsZero():
-			return "", fmt.Errorf("the route is %s but this shard recorded no cutover; retry refused", describe(r))
+			return "", classed(ClassRoute, "the route is %s but this shard recorded no cutover; retry refused", describe(r))
 		case s.cp.PurgeStarted || s.cp.FailedFrom == Purging:
 			return Purging, nil
 		case s.cp.FailedFrom == RollingBack:

@@ -73,6 +73,7 @@ func (s *shardSuite) TestFailureAndRetryFromCheckpoint() {
 	s.Equal("k2", parked.Cursor)
 	s.Equal(1, parked.Batches)
 	s.Contains(parked.LastError, "access denied")
+	s.Equal(ErrorClass(activities.ErrTypeStore), parked.LastErrorClass)
 	s.False(parked.HoldsSlot)
 	// batch 0 once, batch 1 failed, batch 1 again from "k2", batch 2.
 	var cursors []string
@@ -124,6 +125,7 @@ func (s *shardSuite) TestPersistentMismatchFails() {
 	s.Equal(Failed, st.State)
 	s.Equal(Verifying, st.FailedFrom)
 	s.Contains(st.LastError, "k3")
+	s.Equal(ClassMismatch, st.LastErrorClass)
 	s.Equal([]string{"k3"}, st.ProblemKeys)
 	s.Len(f.recopies, 2)
 	s.Equal(1, f.aborts, "cancel aborts uploads")

@@ -61,7 +61,7 @@ func TestPanelsQueryTheProvisionedDatasource(t *testing.T) {
 
 // lifecycleSeries are the series every worker exports alike
 // (docs/METRICS.md): summing them counts each once per worker.
-var lifecycleSeries = regexp.MustCompile(`\b(ocimove_shards|ocimove_shard_state|ocimove_shard_objects|ocimove_shard_bytes|ocimove_migration_[a-z_]+|ocimove_shard_read_only|ocimove_shard_freeze_age_seconds|ocimove_shard_unfreeze_attempts)\{`)
+var lifecycleSeries = regexp.MustCompile(`\b(ocimove_shards|ocimove_shard_state|ocimove_shard_objects|ocimove_shard_bytes|ocimove_shard_last_error|ocimove_migration_[a-z_]+|ocimove_shard_read_only|ocimove_shard_freeze_age_seconds|ocimove_shard_unfreeze_attempts)\{`)
 
 // TestLifecycleSeriesAreTakenOnceAcrossWorkers checks that each lifecycle
 // series in the dashboard and the alert rules is first aggregated with

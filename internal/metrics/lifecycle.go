@@ -37,6 +37,7 @@ type LifecycleCollector struct {
 	metrics []prometheus.Metric
 
 	up, shards, shardState, shardObjects, shardBytes *prometheus.Desc
+	shardError                                       *prometheus.Desc
 	progress, eta, elapsed, expected, done, window   *prometheus.Desc
 	slots, paused, readOnly, freezeAge, unfreezes    *prometheus.Desc
 }
@@ -56,23 +57,25 @@ func NewLifecycleCollector(c client.Client, every time.Duration) *LifecycleColle
 		shardState:   d("ocimove_shard_state", "1 for the state a shard of a running migration is in; waiting is 1 when it waits for an operator (approval, or its delta round limit).", []string{"migration", "shard", "prefix", "state", "waiting"}, nil),
 		shardObjects: d("ocimove_shard_objects", "Objects of a shard of a running migration counted so far, as the shard last reported.", shard, nil),
 		shardBytes:   d("ocimove_shard_bytes", "Bytes of a shard of a running migration counted so far, as the shard last reported.", shard, nil),
-		progress:     d("ocimove_migration_progress_ratio", "Bytes done over the estimated bytes, 0..1 (0 without an estimate).", mig, nil),
-		eta:          d("ocimove_migration_eta_seconds", "Time left at the migration's rate so far (0 when unknown).", mig, nil),
-		elapsed:      d("ocimove_migration_elapsed_seconds", "Time since the migration started.", mig, nil),
-		expected:     d("ocimove_migration_expected_duration_seconds", "The migration's whole duration as projected once 5% was done (0 before).", mig, nil),
-		done:         d("ocimove_migration_done", "Objects and bytes done, and estimated, by kind (objects_done, bytes_done, objects_estimated, bytes_estimated).", []string{"migration", "kind"}, nil),
-		window:       d("ocimove_migration_window", "Shards the migration lets run at once.", mig, nil),
-		slots:        d("ocimove_migration_slots_used", "Shards holding a slot of the window now.", mig, nil),
-		paused:       d("ocimove_migration_paused", "1 when the migration is paused.", mig, nil),
-		readOnly:     d("ocimove_shard_read_only", "1 for a shard whose route is read-only now (frozen for cutover, or for a rollback).", shard, nil),
-		freezeAge:    d("ocimove_shard_freeze_age_seconds", "How long a read-only shard has been read-only.", shard, nil),
-		unfreezes:    d("ocimove_shard_unfreeze_attempts", "Failed attempts, so far, to return a read-only shard's routing to a writable state.", shard, nil),
+		shardError: d("ocimove_shard_last_error", "1 with the class of a shard's last error (workflows.ErrorClass: ChecksumMismatch, Route, Residency, StorePermanent, ...); 0 with class none when it has none. The error's text is in starter status.",
+			[]string{"migration", "shard", "class"}, nil),
+		progress:  d("ocimove_migration_progress_ratio", "Bytes done over the estimated bytes, 0..1 (0 without an estimate).", mig, nil),
+		eta:       d("ocimove_migration_eta_seconds", "Time left at the migration's rate so far (0 when unknown).", mig, nil),
+		elapsed:   d("ocimove_migration_elapsed_seconds", "Time since the migration started.", mig, nil),
+		expected:  d("ocimove_migration_expected_duration_seconds", "The migration's whole duration as projected once 5% was done (0 before).", mig, nil),
+		done:      d("ocimove_migration_done", "Objects and bytes done, and estimated, by kind (objects_done, bytes_done, objects_estimated, bytes_estimated).", []string{"migration", "kind"}, nil),
+		window:    d("ocimove_migration_window", "Shards the migration lets run at once.", mig, nil),
+		slots:     d("ocimove_migration_slots_used", "Shards holding a slot of the window now.", mig, nil),
+		paused:    d("ocimove_migration_paused", "1 when the migration is paused.", mig, nil),
+		readOnly:  d("ocimove_shard_read_only", "1 for a shard whose route is read-only now (frozen for cutover, or for a rollback).", shard, nil),
+		freezeAge: d("ocimove_shard_freeze_age_seconds", "How long a read-only shard has been read-only.", shard, nil),
+		unfreezes: d("ocimove_shard_unfreeze_attempts", "Failed attempts, so far, to return a read-only shard's routing to a writable state.", shard, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (l *LifecycleCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{l.up, l.shards, l.shardState, l.shardObjects, l.shardBytes, l.progress, l.eta,
+	for _, d := range []*prometheus.Desc{l.up, l.shards, l.shardState, l.shardObjects, l.shardBytes, l.shardError, l.progress, l.eta,
 		l.elapsed, l.expected, l.done, l.window, l.slots, l.paused, l.readOnly, l.freezeAge, l.unfreezes} {
 		ch <- d
 	}
@@ -183,6 +186,11 @@ func (l *LifecycleCollector) shardMetrics(ctx context.Context, id string, st wor
 		gauge(l.shardState, 1, id, shardID, p.Prefix, string(state), fmt.Sprint(b2f(waiting)))
 		gauge(l.shardObjects, float64(p.Objects), id, shardID)
 		gauge(l.shardBytes, float64(p.Bytes), id, shardID)
+		if p.LastErrorClass != "" {
+			gauge(l.shardError, 1, id, shardID, string(p.LastErrorClass))
+		} else {
+			gauge(l.shardError, 0, id, shardID, "none")
+		}
 		if state == workflows.Frozen || state == workflows.RollingBack || state == workflows.CutOver {
 			if err := l.freezeHealth(ctx, id, shardID, gauge); err != nil {
 				return nil, err

@@ -178,7 +178,10 @@ func (s *Server) Serve(addr string) (baseURL string, stop func(), err error) {
 	if s.cfg.TLS != nil {
 		ln, scheme = tls.NewListener(ln, http11(s.cfg.TLS)), "https"
 	}
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 30 * time.Second}
+	// Connection errors (a client refusing the certificate) go to the
+	// logger, not to the standard log.
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

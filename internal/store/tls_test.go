@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"crypto/rsa"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -169,4 +171,53 @@ func TestTLSMissingCAFile(t *testing.T) {
 		_, err := store.TLSConfig("s3://b", e.ociCreds.ConfigPath)
 		assert.ErrorContains(t, err, "caFile "+e.ociCreds.ConfigPath+": holds no PEM certificate")
 	})
+}
+
+// roundTripperFunc is an http.RoundTripper that is not an *http.Transport.
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestTLSCAFileWithHTTPClient applies CAFile to a given HTTP client whose
+// transport is an *http.Transport, and refuses one it cannot apply to.
+func TestTLSCAFileWithHTTPClient(t *testing.T) {
+	e := startTLSEndpoints(t)
+	creds := credentials.NewStaticCredentialsProvider("AKIAEXAMPLE", "secret", "")
+	s3cfg := s3store.Config{Bucket: e.s3Bucket, Region: "us-east-1", Endpoint: e.s3URL, UsePathStyle: true,
+		CAFile: e.tls.caFile, Credentials: creds, HTTPClient: &http.Client{Transport: &http.Transport{}}}
+	s, err := s3store.New(t.Context(), s3cfg)
+	require.NoError(t, err)
+	_, err = s.Head(t.Context(), "absent")
+	assert.ErrorIs(t, err, store.ErrNotFound, "the request reached the endpoint over HTTPS")
+
+	ocicfg := ocistore.Config{Bucket: e.ociBucket, Region: "us-ashburn-1", Endpoint: e.ociURL, CAFile: e.tls.caFile,
+		ConfigFile: e.ociCreds.ConfigPath, Profile: e.ociCreds.Profile, HTTPClient: &http.Client{}}
+	_, err = ocistore.New(t.Context(), ocicfg)
+	require.NoError(t, err)
+
+	other := roundTripperFunc(func(*http.Request) (*http.Response, error) { return nil, io.EOF })
+	s3cfg.HTTPClient = &http.Client{Transport: other}
+	_, err = s3store.New(t.Context(), s3cfg)
+	assert.ErrorContains(t, err, "set CAFile or HTTPClient, not both")
+	ocicfg.HTTPClient = &http.Client{Transport: other}
+	_, err = ocistore.New(t.Context(), ocicfg)
+	assert.ErrorContains(t, err, "set CAFile or HTTPClient, not both")
+}
+
+// TestTLSCAFileReplacesAWSCABundle: the SDK's own AWS_CA_BUNDLE is honoured
+// without caFile, and caFile, when set, is the whole trust for the
+// endpoint: the bundle's CA does not add to it.
+func TestTLSCAFileReplacesAWSCABundle(t *testing.T) {
+	e := startTLSEndpoints(t)
+	other := newEndpointTLS(t)
+	t.Setenv("AWS_CA_BUNDLE", e.tls.caFile)
+	open := func(caFile string) error {
+		s, err := s3store.New(t.Context(), s3store.Config{Bucket: e.s3Bucket, Region: "us-east-1", Endpoint: e.s3URL,
+			UsePathStyle: true, CAFile: caFile, Credentials: credentials.NewStaticCredentialsProvider("AKIAEXAMPLE", "secret", "")})
+		require.NoError(t, err)
+		_, err = s.Head(t.Context(), "absent")
+		return err
+	}
+	assert.ErrorIs(t, open(""), store.ErrNotFound, "AWS_CA_BUNDLE alone is trusted")
+	assert.ErrorIs(t, open(other.caFile), store.ErrCertificate, "caFile replaces AWS_CA_BUNDLE")
 }

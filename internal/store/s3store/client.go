@@ -52,9 +52,11 @@ type Config struct {
 	// HTTPClient, if set, sends the requests.
 	HTTPClient *http.Client
 	// CAFile is a PEM bundle of the CAs trusted for the endpoint's TLS
-	// certificate instead of the system's (a private CA); "" trusts the
-	// system's. TLS 1.2 at least either way. It applies to the store's own
-	// HTTP client, or to HTTPClient's when that is an *http.Transport.
+	// certificate instead of the system's (a private CA), and instead of
+	// AWS_CA_BUNDLE or a profile's ca_bundle, which the SDK honours
+	// otherwise; "" trusts those. TLS 1.2 at least either way. It applies
+	// to the store's own HTTP client, or to HTTPClient's when that is an
+	// *http.Transport.
 	CAFile string
 }
 
@@ -106,7 +108,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if httpClient != nil {
+	if httpClient != nil && cfg.CAFile == "" {
 		opts = append(opts, config.WithHTTPClient(httpClient))
 	}
 	reqCk, err := parseRequestChecksum(cfg.RequestChecksumCalculation)
@@ -123,6 +125,13 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		hint := "check AWS_PROFILE / Profile and the shared config files (~/.aws/config, ~/.aws/credentials)"
 		return nil, &store.Error{Store: "s3://" + cfg.Bucket, Op: "config", Class: store.Permanent, Err: store.RedactURLs(err), Hint: hint}
+	}
+	if cfg.CAFile != "" {
+		// Set after loading, so that the SDK does not add the roots of
+		// AWS_CA_BUNDLE (or a profile's ca_bundle) to CAFile's: the
+		// store's CAFile is the whole trust for its endpoint. The
+		// credential providers keep the client they were loaded with.
+		awsCfg.HTTPClient = httpClient
 	}
 	cfg.Region = awsCfg.Region
 	if cfg.Region == "" {

@@ -112,6 +112,7 @@ func checkUntrusted(t *testing.T, err error, endpoint, want string) {
 	assert.ErrorIs(t, err, store.ErrCertificate)
 	assert.Equal(t, store.Permanent, store.ClassOf(err))
 	msg := err.Error()
+	t.Log(msg)
 	for _, s := range []string{"TLS certificate of " + endpoint, want, "set caFile", "certificate signed by unknown authority"} {
 		assert.Contains(t, msg, s)
 	}

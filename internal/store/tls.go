@@ -77,7 +77,14 @@ func CertificateHint(endpoint, caFile string) string {
 // CertificateErrorOf returns err as a permanent *Error of store s's
 // operation op on key, wrapping ErrCertificate, with the hint of
 // CertificateHint.
+// A certificate issued for another host has a hint of its own.
 func CertificateErrorOf(s, op, key string, err error, endpoint, caFile string) *Error {
+	hint := CertificateHint(endpoint, caFile)
+	var host x509.HostnameError
+	if errors.As(err, &host) {
+		hint = fmt.Sprintf("the TLS certificate of %s is not issued for that host; "+
+			"write the endpoint with a host name the certificate names, or give the endpoint a certificate for it", endpoint)
+	}
 	return &Error{Store: s, Op: op, Key: key, Class: Permanent,
-		Err: fmt.Errorf("%w: %w", ErrCertificate, err), Hint: CertificateHint(endpoint, caFile)}
+		Err: fmt.Errorf("%w: %w", ErrCertificate, err), Hint: hint}
 }

@@ -222,3 +222,30 @@ func TestTLSCAFileReplacesAWSCABundle(t *testing.T) {
 	assert.ErrorIs(t, open(""), store.ErrNotFound, "AWS_CA_BUNDLE alone is trusted")
 	assert.ErrorIs(t, open(other.caFile), store.ErrCertificate, "caFile replaces AWS_CA_BUNDLE")
 }
+
+// TestTLSCertificateForAnotherHost: a certificate from the trusted CA but
+// issued for another host is a certificate error too, not retried.
+func TestTLSCertificateForAnotherHost(t *testing.T) {
+	tl := newEndpointTLS(t)
+	cert, err := tl.ca.Server("s3.elsewhere.example")
+	require.NoError(t, err)
+	cfg, err := cert.ServerTLS()
+	require.NoError(t, err)
+	srv, err := locals3.New(locals3.Config{TLS: cfg})
+	require.NoError(t, err)
+	require.NoError(t, srv.CreateBucket("other-host"))
+	url, stop, err := srv.Serve("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(stop)
+
+	obs, retries := retryCounter()
+	s, err := s3store.New(t.Context(), s3store.Config{Bucket: "other-host", Region: "us-east-1", Endpoint: url, UsePathStyle: true,
+		CAFile: tl.caFile, Observer: obs, Credentials: credentials.NewStaticCredentialsProvider("AKIAEXAMPLE", "secret", "")})
+	require.NoError(t, err)
+	_, err = s.Head(t.Context(), "k")
+	assert.ErrorIs(t, err, store.ErrCertificate)
+	assert.ErrorContains(t, err, "x509: cannot validate certificate for 127.0.0.1")
+	assert.ErrorContains(t, err, "the TLS certificate of "+url+" is not issued for that host")
+	assert.Equal(t, store.Permanent, store.ClassOf(err))
+	assert.Zero(t, retries.Load())
+}

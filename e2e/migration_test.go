@@ -109,14 +109,16 @@ func writePlan(t *testing.T, p *plan.Plan, dir string) (*plan.Plan, string) {
 	return loaded, path
 }
 
-// localPlan is a plan for the local endpoints of env.
+// localPlan is a plan for the local endpoints of env, trusting env's CA
+// when they serve HTTPS.
 func localPlan(env *testenv.Env, id, srcBucket, dstBucket string, prefixes []string) *plan.Plan {
 	p := plan.Example()
 	p.ID, p.Name = id, "end-to-end test "+id
-	p.Sources.Primary = plan.PrimarySource{Location: plan.At(&s3store.Settings{Bucket: srcBucket, Region: testenv.S3Region, Endpoint: env.S3URL, UsePathStyle: true})}
+	p.Sources.Primary = plan.PrimarySource{Location: plan.At(&s3store.Settings{Bucket: srcBucket, Region: testenv.S3Region, Endpoint: env.S3URL, UsePathStyle: true,
+		CAFile: env.CAFile})}
 	p.Sources.Copies = nil
 	p.Destination.Location = plan.At(&ocistore.Settings{Namespace: env.OCI.Namespace(), Region: testenv.OCIRegion, Bucket: dstBucket, Endpoint: env.OCIURL,
-		Auth: ocistore.Auth{Method: ocistore.AuthConfigFile, ConfigFile: env.OCICreds.ConfigPath, Profile: env.OCICreds.Profile}})
+		Auth: ocistore.Auth{Method: ocistore.AuthConfigFile, ConfigFile: env.OCICreds.ConfigPath, Profile: env.OCICreds.Profile}, CAFile: env.CAFile})
 	p.Shards = plan.Shards{Prefixes: prefixes}
 	batch, window, threshold := e2eBatchSize, len(prefixes), 0
 	p.BatchSize, p.Window = &batch, &window

@@ -4,6 +4,12 @@
 //	localcloud s3  --addr 127.0.0.1:9000 --dir DIR --region us-east-1 --access-key K --secret-key S --bucket NAME...
 //	localcloud oci --addr 127.0.0.1:9100 --dir DIR --region us-ashburn-1 --namespace NS --bucket NAME... --write-credentials DIR
 //
+// Both serve HTTPS instead of HTTP with --tls-cert FILE --tls-key FILE, or
+// with --tls-self-signed DIR, which writes (or reuses) a CA certificate
+// DIR/ca.pem, for the clients to trust (a store's caFile), and a server
+// certificate it issued for 127.0.0.1, ::1, localhost, the --addr host and
+// each --tls-host.
+//
 // Each prints one line "READY <url>" on stdout once it listens, logs with
 // slog on stderr, and shuts down on SIGTERM or SIGINT. Fault rules can be
 // set over HTTP at /_faults (see internal/local/faults).

@@ -12,6 +12,7 @@ func newOCICmd() *cobra.Command {
 	var (
 		addr, dir, region, namespace, credsDir string
 		buckets                                []string
+		tf                                     tlsFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "oci",
@@ -23,6 +24,11 @@ signed with that key are accepted; without it, signatures are not checked.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := newLogger(cmd)
 			cfg := localoci.Config{Namespace: namespace, Region: region, Dir: dir}
+			tlsCfg, err := tf.config(addr, log)
+			if err != nil {
+				return err
+			}
+			cfg.TLS = tlsCfg
 			if credsDir != "" {
 				creds, err := localoci.WriteTestCredentials(credsDir, region)
 				if err != nil {
@@ -54,6 +60,7 @@ signed with that key are accepted; without it, signatures are not checked.`,
 	f.StringVar(&dir, "dir", "", "store objects under this directory (default: in memory)")
 	f.StringVar(&region, "region", "us-ashburn-1", "region the endpoint serves")
 	f.StringVar(&namespace, "namespace", "ocimove", "Object Storage namespace")
+	tf.register(f)
 	f.StringSliceVar(&buckets, "bucket", nil, "bucket to create at start (repeatable)")
 	f.StringVar(&credsDir, "write-credentials", "", "write an OCI config and API key here and require signatures from it")
 	return cmd

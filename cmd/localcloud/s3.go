@@ -13,6 +13,7 @@ func newS3Cmd() *cobra.Command {
 	var (
 		addr, dir, region, accessKey, secretKey string
 		buckets                                 []string
+		tf                                      tlsFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "s3",
@@ -31,6 +32,11 @@ come from LOCALCLOUD_S3_SECRET_KEY so it stays out of the process list.`,
 				return errors.New("set both --access-key and --secret-key (or LOCALCLOUD_S3_SECRET_KEY), or neither")
 			}
 			cfg := locals3.Config{Region: region, Dir: dir, Logger: log}
+			tlsCfg, err := tf.config(addr, log)
+			if err != nil {
+				return err
+			}
+			cfg.TLS = tlsCfg
 			if accessKey != "" {
 				cfg.Credentials = map[string]string{accessKey: secretKey}
 			}
@@ -58,6 +64,7 @@ come from LOCALCLOUD_S3_SECRET_KEY so it stays out of the process list.`,
 	f.StringVar(&region, "region", "us-east-1", "region reported in x-amz-bucket-region and expected in signatures")
 	f.StringVar(&accessKey, "access-key", "", "access key id clients must sign with")
 	f.StringVar(&secretKey, "secret-key", "", "secret for --access-key (or LOCALCLOUD_S3_SECRET_KEY)")
+	tf.register(f)
 	f.StringSliceVar(&buckets, "bucket", nil, "bucket to create at start (repeatable)")
 	return cmd
 }

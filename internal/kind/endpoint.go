@@ -1,6 +1,10 @@
 package kind
 
-import "net/url"
+import (
+	"net/url"
+	"path/filepath"
+	"strings"
+)
 
 // CheckEndpoint checks an optional endpoint URL at field and returns it
 // parsed, or nil when it is empty or wrong. Messages never repeat the URL,
@@ -29,4 +33,19 @@ func CheckEndpoint(r Reporter, field, endpoint string) *url.URL {
 		return nil
 	}
 	return u
+}
+
+// CheckCAFile checks an optional CA bundle path at field, for the endpoint
+// u (nil: the kind's default endpoint, which is HTTPS). The file itself is
+// on the workers and is read when they open the store.
+func CheckCAFile(r Reporter, field, caFile string, u *url.URL) {
+	if caFile == "" {
+		return
+	}
+	if !filepath.IsAbs(caFile) && !strings.HasPrefix(caFile, "~/") {
+		r.Add(field, "must be an absolute path (or start with ~/)", "write the path of the CA bundle (PEM) as the workers see it")
+	}
+	if u != nil && u.Scheme == "http" {
+		r.Add(field, "applies only to an https endpoint", "use https in the endpoint, or remove caFile")
+	}
 }

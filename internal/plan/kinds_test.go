@@ -112,7 +112,7 @@ func TestLocationProblemsAreLocated(t *testing.T) {
   primary: {bucket: acme-src, region: us-east-1}
   copies:
     - {role: backup, kind: s3, bucket: acme-backup, regoin: us-west-2}`, oldDestination,
-			`x.yaml:5:53: sources.copies[0].regoin: unknown key (did you mean region? keys of sources.copies[0]: bucket, endpoint, kind, name, profile, region, role, usePathStyle)`},
+			`x.yaml:5:53: sources.copies[0].regoin: unknown key (did you mean region? keys of sources.copies[0]: bucket, caFile, endpoint, kind, name, profile, region, role, usePathStyle)`},
 		"unknown store kind": {`sources:
   primary: {kind: gcs, bucket: acme-src}`, oldDestination,
 			`x.yaml:3:19: sources.primary.kind: unknown store kind "gcs" (use ` + store.Kinds.Choices() + `)`},

@@ -136,6 +136,11 @@ func TestValidateNamesField(t *testing.T) {
 			[]string{"destination.auth.profile"}},
 		{"unknown auth method", func(p *Plan) { destOCI(p).Auth.Method = "password" }, []string{"destination.auth.method"}},
 		{"bad compartment", func(p *Plan) { destOCI(p).Compartment = "my-compartment" }, []string{"destination.compartment"}},
+		{"relative caFile", func(p *Plan) { primaryS3(p).CAFile = "ca.pem" }, []string{"sources.primary.caFile"}},
+		{"caFile for an http endpoint", func(p *Plan) {
+			destOCI(p).Endpoint = "http://127.0.0.1:9100"
+			destOCI(p).CAFile = "/etc/ocimove/ca.pem"
+		}, []string{"destination.caFile"}},
 		{"bad id", func(p *Plan) { p.ID = "has space" }, []string{"id"}},
 		{"missing id", func(p *Plan) { p.ID = "" }, []string{"id"}},
 		{"negative retention", func(p *Plan) { p.Soak.Retention = Duration(-time.Hour) }, []string{"soak.retention"}},
@@ -150,6 +155,11 @@ func TestValidateNamesField(t *testing.T) {
 		{"threshold zero", func(p *Plan) { p.Delta.Threshold = ptr(0) }, nil},
 		{"webhook target", func(p *Plan) {
 			p.Cutover.Target = Target{Settings: &webhook.Settings{URLRef: "${HOOK_URL}", SecretRef: "file:/etc/ocimove/hook.key"}}
+		}, nil},
+		{"private CA", func(p *Plan) {
+			primaryS3(p).Endpoint = "https://s3.internal:9000"
+			primaryS3(p).CAFile = "/etc/ocimove/ca.pem"
+			destOCI(p).CAFile = "~/.oci/ca.pem"
 		}, nil},
 		{"local endpoints", func(p *Plan) {
 			primaryS3(p).Endpoint = "http://127.0.0.1:9000"

@@ -2,6 +2,7 @@ package localoci
 
 import (
 	"crypto/rsa"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -32,6 +33,9 @@ type Config struct {
 	// PublicKeys maps an OCI keyId ("tenancy/user/fingerprint") to its
 	// public key. If empty, request signatures are not checked.
 	PublicKeys map[string]*rsa.PublicKey
+	// TLS, if set, makes Serve serve HTTPS with it (HTTP/1.1); nil serves
+	// plain HTTP.
+	TLS *tls.Config
 }
 
 // Server is a local OCI Object Storage endpoint.
@@ -123,12 +127,19 @@ func (s *Server) CreateBucket(name string) error {
 }
 
 // Serve listens on addr ("127.0.0.1:0" picks a free port) and serves the
-// handler until stop is called. baseURL is e.g. "http://127.0.0.1:41234",
-// ready for objectstorage.ObjectStorageClient.Host.
+// handler until stop is called. baseURL is e.g. "http://127.0.0.1:41234"
+// ("https://…" with Config.TLS), ready for
+// objectstorage.ObjectStorageClient.Host.
 func (s *Server) Serve(addr string) (baseURL string, stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("localoci: listen on %s: %w", addr, err)
+	}
+	scheme := "http"
+	if s.cfg.TLS != nil {
+		c := s.cfg.TLS.Clone()
+		c.NextProtos = []string{"http/1.1"}
+		ln, scheme = tls.NewListener(ln, c), "https"
 	}
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 30 * time.Second}
 	done := make(chan struct{})
@@ -143,5 +154,5 @@ func (s *Server) Serve(addr string) (baseURL string, stop func(), err error) {
 			<-done
 		})
 	}
-	return "http://" + ln.Addr().String(), stop, nil
+	return scheme + "://" + ln.Addr().String(), stop, nil
 }

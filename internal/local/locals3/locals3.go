@@ -1,6 +1,6 @@
 // Package locals3 is a local S3-compatible endpoint for development, tests
-// and the demo. The real aws-sdk-go-v2 client talks to it over HTTP
-// (path-style addressing).
+// and the demo. The real aws-sdk-go-v2 client talks to it over HTTP or
+// HTTPS (path-style addressing).
 //
 // It is gofakes3 (github.com/johannesboyne/gofakes3) wrapped in middleware
 // that adds what gofakes3 lacks: AWS SigV4 verification with the SDK's own
@@ -28,9 +28,12 @@
 // request asserts). GetObjectAttributes reports the ETag, checksum, size,
 // storage class and the parts with their sizes and checksums. An object
 // written without checksums has none (S3's default CRC64NVME for such
-// objects is not emulated, so that older objects can be tested). aws-chunked
-// bodies with trailing checksums (STREAMING-UNSIGNED-PAYLOAD-TRAILER, used
-// by the SDK only over HTTPS) are refused with 501 NotImplemented.
+// objects is not emulated, so that older objects can be tested). Over
+// HTTPS the SDK sends them as trailers of an aws-chunked body
+// (STREAMING-UNSIGNED-PAYLOAD-TRAILER); such a body is decoded first
+// (chunked.go) and its trailers verified as the headers would be.
+//
+// With Config.TLS, Serve serves HTTPS (HTTP/1.1) instead of HTTP.
 //
 // Listings honour encoding-type=url as S3 does, so that keys holding
 // characters XML 1.0 cannot carry list intact.
@@ -40,6 +43,7 @@
 package locals3
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,6 +69,9 @@ type Config struct {
 	Credentials map[string]string
 	// Logger receives request errors; nil logs nothing.
 	Logger *slog.Logger
+	// TLS, if set, makes Serve serve HTTPS with it (HTTP/1.1, as S3);
+	// nil serves plain HTTP.
+	TLS *tls.Config
 }
 
 // Server is a local S3 endpoint.
@@ -160,13 +167,21 @@ func (s *Server) denied(key string) bool {
 }
 
 // Serve listens on addr ("127.0.0.1:0" picks a free port) and serves until
-// stop is called. baseURL is "http://host:port".
+// stop is called. baseURL is "http://host:port", or "https://host:port"
+// with Config.TLS.
 func (s *Server) Serve(addr string) (baseURL string, stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("locals3: listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 30 * time.Second}
+	scheme := "http"
+	if s.cfg.TLS != nil {
+		ln, scheme = tls.NewListener(ln, http11(s.cfg.TLS)), "https"
+	}
+	// Connection errors (a client refusing the certificate) go to the
+	// logger, not to the standard log.
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -181,5 +196,13 @@ func (s *Server) Serve(addr string) (baseURL string, stop func(), err error) {
 			<-done
 		})
 	}
-	return "http://" + ln.Addr().String(), stop, nil
+	return scheme + "://" + ln.Addr().String(), stop, nil
+}
+
+// http11 returns a copy of c that offers HTTP/1.1 only: S3 speaks no
+// HTTP/2, and the SDK's HTTPS path is tested as it meets S3.
+func http11(c *tls.Config) *tls.Config {
+	c = c.Clone()
+	c.NextProtos = []string{"http/1.1"}
+	return c
 }

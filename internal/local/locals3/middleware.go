@@ -2,6 +2,7 @@ package locals3
 
 import (
 	"encoding/base64"
+	"errors"
 	"hash"
 	"io"
 	"net/http"
@@ -85,10 +86,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if bucket != "" {
 		w.Header().Set("x-amz-bucket-region", s.cfg.Region)
 	}
-	if strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-UNSIGNED-PAYLOAD") {
-		writeError(w, r, http.StatusNotImplemented, "NotImplemented",
-			"aws-chunked bodies with trailing checksums are not supported by this endpoint; send checksums as headers (plain HTTP does) or set RequestChecksumCalculation to when_required", "")
-		return
+	if r.Header.Get("X-Amz-Content-Sha256") == unsignedTrailer {
+		done, err := decodeChunked(r)
+		defer done()
+		var ce *chunkedError
+		if errors.As(err, &ce) {
+			writeError(w, r, ce.status, ce.code, ce.message, "")
+			return
+		}
 	}
 
 	lockKey := bucket + "/" + key

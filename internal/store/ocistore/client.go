@@ -11,13 +11,13 @@ package ocistore
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -115,6 +115,11 @@ type Config struct {
 	Provider common.ConfigurationProvider
 	// HTTPClient, if set, replaces the store's own HTTP client.
 	HTTPClient *http.Client
+	// CAFile is a PEM bundle of the CAs trusted for the endpoint's TLS
+	// certificate instead of the system's (a private CA); "" trusts the
+	// system's. TLS 1.2 at least either way. It applies to the store's own
+	// HTTP client, or to HTTPClient's when that is an *http.Transport.
+	CAFile string
 }
 
 // Store is one OCI Object Storage bucket seen through the OCI Go SDK. It
@@ -129,6 +134,7 @@ type Store struct {
 	obs       observe.Observer
 	regions   *regionRecorder
 	authDesc  string // names the credentials for hints, never secret
+	caFile    string // the CA bundle trusted, "" for the system's
 }
 
 var (
@@ -155,6 +161,12 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	var endpoint string
 	if cfg.Endpoint != "" {
 		if endpoint, err = normalizeEndpoint(cfg.Endpoint); err != nil {
+			return nil, err
+		}
+	}
+	var tlsCfg *tls.Config
+	if cfg.CAFile != "" {
+		if tlsCfg, err = store.TLSConfig("oci://"+cfg.Bucket, cfg.CAFile); err != nil {
 			return nil, err
 		}
 	}
@@ -187,7 +199,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	// "circuit breaker is open" failures, so it is off.
 	client.BaseClient.Configuration.CircuitBreaker = nil
 	regions := &regionRecorder{}
-	client.HTTPClient = instrumentedClient(cfg.HTTPClient, regions)
+	if client.HTTPClient, err = instrumentedClient(cfg.HTTPClient, tlsCfg, regions); err != nil {
+		return nil, err
+	}
 
 	s := &Store{
 		client:    client,
@@ -195,6 +209,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		bucket:    cfg.Bucket,
 		endpoint:  client.Host,
 		tier:      tier,
+		caFile:    cfg.CAFile,
 		retry:     newRetrySettings(cfg),
 		obs:       observe.OrNop(cfg.Observer),
 		regions:   regions,
@@ -391,17 +406,32 @@ func normalizeEndpoint(ep string) (string, error) {
 // timeout (the SDK default of 60 s would cut long part uploads and slow
 // streaming reads), a bounded dial, a connection pool sized for parallel
 // parts, and a hook that records the region header of every response.
-func instrumentedClient(base *http.Client, regions *regionRecorder) *http.Client {
+// With tlsCfg (a CA bundle), the TLS configuration is tlsCfg, also for a
+// base client whose transport is an *http.Transport.
+func instrumentedClient(base *http.Client, tlsCfg *tls.Config, regions *regionRecorder) (*http.Client, error) {
 	if base != nil {
 		c := *base
 		rt := c.Transport
+		if tlsCfg != nil {
+			switch t := rt.(type) {
+			case nil:
+				rt = withTLS(http.DefaultTransport.(*http.Transport), tlsCfg)
+			case *http.Transport:
+				rt = withTLS(t, tlsCfg)
+			default:
+				return nil, configError(fmt.Sprintf("CAFile cannot be applied to an HTTP client whose transport is a %T", t), "set CAFile or HTTPClient, not both")
+			}
+		}
 		if rt == nil {
 			rt = http.DefaultTransport
 		}
 		c.Transport = regionTransport{next: rt, regions: regions}
-		return &c
+		return &c, nil
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if tlsCfg != nil {
+		tr.TLSClientConfig = tlsCfg
+	}
 	tr.DialContext = (&net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = 64
@@ -410,7 +440,14 @@ func instrumentedClient(base *http.Client, regions *regionRecorder) *http.Client
 	tr.ResponseHeaderTimeout = 5 * time.Minute
 	tr.ExpectContinueTimeout = 1 * time.Second
 	tr.DisableCompression = true
-	return &http.Client{Transport: regionTransport{next: tr, regions: regions}}
+	return &http.Client{Transport: regionTransport{next: tr, regions: regions}}, nil
+}
+
+// withTLS returns a copy of tr with the TLS configuration c.
+func withTLS(tr *http.Transport, c *tls.Config) *http.Transport {
+	tr = tr.Clone()
+	tr.TLSClientConfig = c
+	return tr
 }
 
 // regionTransport records the region the endpoint reports about itself,
@@ -444,11 +481,4 @@ func configError(msg, hint string) error {
 }
 
 // expandHome expands a leading ~/ to the user's home directory.
-func expandHome(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, strings.TrimPrefix(p, "~"))
-		}
-	}
-	return p
-}
+func expandHome(p string) string { return store.ExpandHome(p) }

@@ -55,6 +55,9 @@ func (s *Store) mapError(op, key string, err error) error {
 	// Network errors hold the request URL; errors name the endpoint by
 	// scheme and host only.
 	err = store.RedactURLs(err)
+	if store.IsCertificateError(err) {
+		return store.CertificateErrorOf(s.String(), op, key, err, store.SafeURL(s.endpoint), s.caFile)
+	}
 	e.Err = err
 	switch {
 	case errors.Is(err, context.Canceled):

@@ -102,7 +102,7 @@ func (rs retrySettings) shouldRetry(r common.OCIOperationResponse) bool {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, errShortBody), errors.Is(err, errReleased):
 		return false
-	case isDNSNotFound(err):
+	case isDNSNotFound(err), store.IsCertificateError(err):
 		return false
 	case isConnectError(err):
 		start := r.InitialAttemptTime

@@ -37,6 +37,10 @@ type Settings struct {
 	// "Archive" is refused: archived objects cannot be read back for
 	// verification.
 	StorageTier string `json:"storageTier,omitempty"`
+	// CAFile is a PEM bundle, on every worker, of the CAs that issued the
+	// endpoint's TLS certificate, trusted instead of the system's (a
+	// private CA, a TLS-inspecting proxy). Default: the system's CAs.
+	CAFile string `json:"caFile,omitempty"`
 }
 
 // Auth is how the workers authenticate to OCI. It holds no key: the config
@@ -114,12 +118,14 @@ func (s *Settings) Validate(r kind.Reporter, role store.Role) {
 		r.Addf("region", "use an OCI region identifier such as "+ociregion.Samples+
 			", or add a new region through OCI_REGION_METADATA", "%q is not a known OCI region", s.Region)
 	}
-	if u := kind.CheckEndpoint(r, "endpoint", s.Endpoint); u != nil && known {
+	u := kind.CheckEndpoint(r, "endpoint", s.Endpoint)
+	if u != nil && known {
 		if er := ociregion.FromHost(u.String()); er != "" && er != region {
 			r.Addf("endpoint", "the region written to is derived from the endpoint; make the two agree",
 				"names region %s, but region is %s", er, region)
 		}
 	}
+	kind.CheckCAFile(r, "caFile", s.CAFile, u)
 	s.validateAuth(r)
 	if role != store.RoleDestination {
 		if s.Compartment != "" {
@@ -186,7 +192,7 @@ func (s *Settings) InBucket(bucket string) store.Settings {
 func (s *Settings) Config(lookup func(string) (string, bool)) Config {
 	return Config{Namespace: s.Namespace, Bucket: s.Bucket, Region: s.Region, Endpoint: s.Endpoint,
 		Auth: s.Auth.Method, ConfigFile: s.Auth.ConfigFile, Profile: s.Auth.Profile,
-		PassphraseRef: s.Auth.PassphraseRef, Lookup: lookup, StorageTier: s.StorageTier}
+		PassphraseRef: s.Auth.PassphraseRef, Lookup: lookup, StorageTier: s.StorageTier, CAFile: s.CAFile}
 }
 
 // Open implements store.Settings: the bucket through the OCI SDK with the

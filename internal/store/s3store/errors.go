@@ -24,6 +24,9 @@ func (s *Store) mapErr(op, key string, err error) error {
 	// Network errors hold the request URL; errors name the endpoint by
 	// scheme and host only.
 	err = store.RedactURLs(err)
+	if store.IsCertificateError(err) {
+		return store.CertificateErrorOf(s.String(), op, key, err, s.endpointName(), s.cfg.CAFile)
+	}
 	status, code := statusAndCode(err)
 	e := &store.Error{Store: s.String(), Op: op, Key: key, Status: status, Code: code, Err: err, Class: store.Permanent}
 	if shouldRetry(err) {

@@ -31,7 +31,8 @@ import (
 //	| connection refused, DNS failure | at most dialAttempts attempts, promptly  |
 //	|---------------------------------|------------------------------------------|
 //	| not retried                     | other 4xx (400, 403, 404, 412, ...),     |
-//	|                                 | BadDigest, canceled contexts             |
+//	|                                 | BadDigest, canceled contexts,            |
+//	|                                 | untrusted TLS certificates               |
 var (
 	retryStatuses = map[int]bool{429: true, 500: true, 502: true, 503: true, 504: true}
 	retryCodes    = map[string]bool{
@@ -54,7 +55,7 @@ const dialAttempts = 2
 
 // shouldRetry reports whether err is worth another attempt.
 func shouldRetry(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || store.IsCertificateError(err) {
 		return false
 	}
 	status, code := statusAndCode(err)

@@ -31,6 +31,10 @@ type Settings struct {
 	// UsePathStyle addresses buckets as endpoint/bucket/key, as most
 	// S3-compatible endpoints need. Default false.
 	UsePathStyle bool `json:"usePathStyle,omitempty"`
+	// CAFile is a PEM bundle, on every worker, of the CAs that issued the
+	// endpoint's TLS certificate, trusted instead of the system's (a
+	// private CA, a TLS-inspecting proxy). Default: the system's CAs.
+	CAFile string `json:"caFile,omitempty"`
 }
 
 var (
@@ -62,7 +66,7 @@ func (s *Settings) Validate(r kind.Reporter, _ store.Role) {
 	case !ValidRegion(s.Region):
 		r.Addf("region", "use an AWS region name such as us-east-1 or ap-southeast-1", "%q is not an AWS region name", s.Region)
 	}
-	kind.CheckEndpoint(r, "endpoint", s.Endpoint)
+	kind.CheckCAFile(r, "caFile", s.CAFile, kind.CheckEndpoint(r, "endpoint", s.Endpoint))
 }
 
 // Place implements store.Settings.
@@ -88,7 +92,7 @@ func (s *Settings) InBucket(bucket string) store.Settings {
 // worker's credentials.
 func (s *Settings) Open(ctx context.Context, env store.Env) (store.Store, error) {
 	return New(ctx, Config{Bucket: s.Bucket, Region: s.Region, Profile: s.Profile, Endpoint: s.Endpoint,
-		UsePathStyle: s.UsePathStyle, Observer: env.Observer})
+		UsePathStyle: s.UsePathStyle, CAFile: s.CAFile, Observer: env.Observer})
 }
 
 func init() {

@@ -6,9 +6,12 @@ package testenv
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/ocimove/ocimove/internal/local/localoci"
 	"github.com/ocimove/ocimove/internal/local/locals3"
+	"github.com/ocimove/ocimove/internal/local/tlsgen"
 	"github.com/ocimove/ocimove/internal/observe"
 	"github.com/ocimove/ocimove/internal/store/ocistore"
 	"github.com/ocimove/ocimove/internal/store/s3store"
@@ -38,7 +42,11 @@ type Env struct {
 	OCI      *localoci.Server
 	OCIURL   string
 	OCICreds localoci.Credentials
-	seq      atomic.Int64
+	// CAFile is the PEM file of the CA that issued both endpoints'
+	// certificates with Options.TLS ("" without), for the stores'
+	// caFile setting.
+	CAFile string
+	seq    atomic.Int64
 }
 
 // OCIBytesIn returns the body bytes of every PUT the OCI endpoint received
@@ -53,6 +61,9 @@ type Options struct {
 	// WrapOCI, when set, wraps the OCI endpoint's handler, so that a test
 	// can watch the requests it serves.
 	WrapOCI func(http.Handler) http.Handler
+	// TLS serves both endpoints over HTTPS, with a certificate for
+	// 127.0.0.1 and localhost issued by a CA of the test's own (Env.CAFile).
+	TLS bool
 }
 
 // Start starts both endpoints, with authentication on, and stops them when
@@ -65,7 +76,12 @@ func Start(t testing.TB, opts Options) *Env {
 		}
 		return ""
 	}
-	s3srv, err := locals3.New(locals3.Config{Region: S3Region, Dir: dir(), Credentials: map[string]string{S3AccessKey: S3SecretKey}})
+	var serverTLS *tls.Config
+	var caFile string
+	if opts.TLS {
+		serverTLS, caFile = newTLS(t)
+	}
+	s3srv, err := locals3.New(locals3.Config{Region: S3Region, Dir: dir(), Credentials: map[string]string{S3AccessKey: S3SecretKey}, TLS: serverTLS})
 	if err != nil {
 		t.Fatalf("start local S3: %v", err)
 	}
@@ -83,25 +99,55 @@ func Start(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatalf("start local OCI: %v", err)
 	}
-	e := &Env{S3: s3srv, S3URL: s3url, OCI: ocisrv, OCICreds: creds}
+	e := &Env{S3: s3srv, S3URL: s3url, OCI: ocisrv, OCICreds: creds, CAFile: caFile}
 	h := ocisrv.Handler()
 	if opts.WrapOCI != nil {
 		h = opts.WrapOCI(h)
 	}
-	e.OCIURL = serve(t, h)
+	e.OCIURL = serve(t, h, serverTLS)
 	return e
 }
 
-// serve serves h on a loopback listener until the test ends.
-func serve(t testing.TB, h http.Handler) string {
+// newTLS issues a CA and a server certificate for the loopback endpoints,
+// and returns the servers' TLS configuration and the CA's PEM file.
+func newTLS(t testing.TB) (*tls.Config, string) {
+	t.Helper()
+	ca, err := tlsgen.NewCA("ocimove testenv CA")
+	if err != nil {
+		t.Fatalf("issue CA: %v", err)
+	}
+	cert, err := ca.Server("127.0.0.1", "localhost")
+	if err != nil {
+		t.Fatalf("issue server certificate: %v", err)
+	}
+	cfg, err := cert.ServerTLS()
+	if err != nil {
+		t.Fatalf("server TLS: %v", err)
+	}
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, ca.CertPEM, 0o600); err != nil {
+		t.Fatalf("write CA: %v", err)
+	}
+	return cfg, caFile
+}
+
+// serve serves h on a loopback listener until the test ends, over HTTPS
+// (HTTP/1.1) when tlsCfg is set.
+func serve(t testing.TB, h http.Handler, tlsCfg *tls.Config) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
+	scheme := "http"
+	if tlsCfg != nil {
+		c := tlsCfg.Clone()
+		c.NextProtos = []string{"http/1.1"}
+		ln, scheme = tls.NewListener(ln, c), "https"
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	return "http://" + ln.Addr().String()
+	return scheme + "://" + ln.Addr().String()
 }
 
 // Bucket returns a new bucket name, unique within this Env.
@@ -115,7 +161,9 @@ func (e *Env) S3Store(t testing.TB, bucket string, obs observe.Observer) *s3stor
 	if err := e.S3.CreateBucket(bucket); err != nil {
 		t.Fatalf("create S3 bucket %s: %v", bucket, err)
 	}
-	s, err := s3store.New(context.Background(), S3Config(e.S3URL, bucket, obs))
+	cfg := S3Config(e.S3URL, bucket, obs)
+	cfg.CAFile = e.CAFile
+	s, err := s3store.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("open S3 store: %v", err)
 	}
@@ -138,7 +186,9 @@ func (e *Env) OCIStore(t testing.TB, bucket string, obs observe.Observer) *ocist
 	if err := e.OCI.CreateBucket(bucket); err != nil {
 		t.Fatalf("create OCI bucket %s: %v", bucket, err)
 	}
-	s, err := ocistore.New(context.Background(), OCIConfig(e.OCIURL, e.OCICreds, bucket, obs))
+	cfg := OCIConfig(e.OCIURL, e.OCICreds, bucket, obs)
+	cfg.CAFile = e.CAFile
+	s, err := ocistore.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("open OCI store: %v", err)
 	}

@@ -130,7 +130,7 @@ func TestTrickyKeysMigrateByteForByte(t *testing.T) {
 
 	const id = "keys"
 	prefixes := []string{keysPrefix, oddPrefix, refusedPrefix}
-	planPath, p := clitest.WritePlan(t, env, dir, id, "keys-src", "keys-dst", prefixes, func(p *plan.Plan) {
+	planPath, _ := clitest.WritePlan(t, env, dir, id, "keys-src", "keys-dst", prefixes, func(p *plan.Plan) {
 		p.Cutover.Approval = plan.ApprovalAuto
 		p.Freeze.MaxDuration = plan.Duration(5 * time.Minute)
 	})
@@ -174,7 +174,6 @@ func TestTrickyKeysMigrateByteForByte(t *testing.T) {
 
 	// Pre-flight counts every key, the unsupported ones included.
 	r := s.Run("plan", planPath, "-o", "json")
-	t.Logf("starter plan: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	var pre struct {
 		Shards []struct {
 			ShardID string
@@ -183,6 +182,8 @@ func TestTrickyKeysMigrateByteForByte(t *testing.T) {
 		Problems []string
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.Stdout), &pre), r.String())
+	assert.Equal(t, 0, r.Code, r.String())
+	t.Logf("pre-flight problems: %q", pre.Problems)
 	counts := map[string]int64{}
 	for _, sh := range pre.Shards {
 		counts[sh.ShardID] = sh.Objects
@@ -194,11 +195,16 @@ func TestTrickyKeysMigrateByteForByte(t *testing.T) {
 	waitFor(t, hook.arrived, "the first delta round of "+keysShard)
 	changeSource()
 	close(hook.release)
-	st := s.WaitFor(id, "the shards to soak, and the refused one to stop", 8*time.Minute, func(v clitest.Status) bool {
+	st := s.WaitFor(id, "the shards to soak, and the refused one to stop", 4*time.Minute, func(v clitest.Status) bool {
 		for _, sid := range []string{keysShard, oddShard} {
-			if sh := v.Shard(sid); sh.State == workflows.Failed {
+			sh := v.Shard(sid)
+			switch {
+			case sh.State == workflows.Failed:
 				t.Fatalf("shard %s failed: %s", sid, sh.LastError)
-			} else if sh.State != workflows.Soaking {
+			case sh.WaitingForOperator:
+				t.Fatalf("shard %s waits for an operator after %d delta rounds that each found changes (last %d): a key does not list the same at both ends",
+					sid, sh.DeltaRounds, sh.LastChanged)
+			case sh.State != workflows.Soaking:
 				return false
 			}
 		}

@@ -83,7 +83,7 @@ func (i *deltaHookActivity) ExecuteActivity(ctx context.Context, in *interceptor
 // tricky keys), verification, a delta round that finds changed, deleted
 // and new tricky keys, the freeze, the final verification, cutover and a
 // rollback whose reverse sync brings tricky keys written at the
-// destination back. The SDKs' own listings of both endpoints must agree,
+// destination back. Pre-flight warns of the keys OCI cannot hold. The SDKs' own listings of both endpoints must agree,
 // key for key and SHA-256 for SHA-256, and the manifests must record
 // every key exactly as it is; the keys OCI cannot hold must be named as
 // unsupported names, never dropped or changed.
@@ -177,18 +177,33 @@ func TestTrickyKeysMigrateByteForByte(t *testing.T) {
 	r := s.Run("plan", planPath, "-o", "json")
 	var pre struct {
 		Shards []struct {
-			ShardID string
-			Objects int64
+			ShardID             string
+			Objects             int64
+			UnsupportedNames    int64
+			UnsupportedExamples []string
 		}
 		Problems []string
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.Stdout), &pre), r.String())
 	assert.Equal(t, 0, r.Code, r.String())
 	t.Logf("pre-flight problems: %q", pre.Problems)
-	counts := map[string]int64{}
+	counts, names := map[string]int64{}, map[string][]string{}
 	for _, sh := range pre.Shards {
 		counts[sh.ShardID] = sh.Objects
+		assert.Equal(t, sh.UnsupportedNames, int64(len(sh.UnsupportedExamples)), sh.ShardID)
+		if sh.UnsupportedNames > 0 {
+			names[sh.ShardID] = sh.UnsupportedExamples
+		}
 	}
+	sortedRefused := []string{}
+	for _, k := range unsupportedKeys {
+		sortedRefused = append(sortedRefused, refusedPrefix+k)
+	}
+	sort.Strings(sortedRefused)
+	assert.Equal(t, map[string][]string{refusedShard: sortedRefused}, names,
+		"pre-flight names exactly the keys OCI cannot store, and only in their shard")
+	r = s.OK("plan", planPath)
+	assert.Contains(t, r.Stdout, "Warning: shard "+refusedShard+" holds 4 keys the destination cannot store: "+strconv.Quote(sortedRefused[0]))
 	nKeys, nOdd := countUnder(want, keysPrefix), countUnder(want, oddPrefix)
 	assert.Equal(t, map[string]int64{keysShard: int64(nKeys), oddShard: int64(nOdd), refusedShard: int64(len(refusedOK) + len(unsupportedKeys))}, counts)
 

@@ -264,6 +264,8 @@ func TestTrickyKeysMigrateByteForByte(t *testing.T) {
 		assert.Empty(t, o.Deleted, "%q", k)
 		assert.Equal(t, h, o.SHA256, "the manifest's SHA-256 of %q is the source's", k)
 	}
+	assert.GreaterOrEqual(t, objs[multipartKey].Parts, 2, "the tricky-key object larger than the part size is copied in parts")
+	assert.Contains(t, objs, maxLenKey(keysPrefix, 1024), "the 1,024-byte key is recorded whole")
 	for _, k := range deleted {
 		o, ok := objs[keysPrefix+k]
 		if assert.True(t, ok, "the manifests record the deleted %q", keysPrefix+k) {

@@ -71,6 +71,24 @@ func TestPreflight(t *testing.T) {
 	assert.Contains(t, res.Problems[0], "eu-frankfurt-1")
 }
 
+// TestPreflightNamesKeysTheDestinationCannotStore: pre-flight counts each
+// shard's keys OCI cannot store and names the first few, exactly, in
+// listing order; a key the plan's filters exclude is not counted, and
+// keys OCI holds (a tab, a 1,024-byte key) are not either.
+func TestPreflightNamesKeysTheDestinationCannotStore(t *testing.T) {
+	f := newFixture(t, func(p *planT) { p.Sources.Primary.Filters.Exclude = []string{"s/excluded*"} })
+	bad := []string{"s/a\nb", "s/b\rc", "s/c\x00d", "s/d\r\n", "s/e\n", "s/f\n"}
+	for _, k := range append(bad, "s/excluded\n", "s/tab\tok", "s/"+strings.Repeat("é", 511)) {
+		put(t, f.src, k, []byte("x"))
+	}
+	res := f.preflight(t)
+	assert.Empty(t, res.Problems, "unsupported names are for the operator to see, not a reason to refuse the plan")
+	require.Len(t, res.Shards, 1)
+	assert.Equal(t, int64(len(bad)+3), res.Shards[0].Objects)
+	assert.Equal(t, int64(len(bad)), res.Shards[0].UnsupportedNames)
+	assert.Equal(t, bad[:5], res.Shards[0].UnsupportedExamples)
+}
+
 func TestPreflightRefusesDisallowedRegion(t *testing.T) {
 	f := newFixture(t, func(p *planT) { p.Residency.AllowedRegions = []string{"eu-frankfurt-1"} })
 	f.plan.Destination.Settings.(*ocistore.Settings).Region = "eu-frankfurt-1" // the label lies; the endpoint answers for us-ashburn-1

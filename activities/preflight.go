@@ -4,11 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/ocimove/ocimove/internal/manifest"
 	"github.com/ocimove/ocimove/internal/plan"
 	"github.com/ocimove/ocimove/internal/store"
 )
+
+// maxNameExamples bounds the keys the pre-flight names per shard among
+// those the destination cannot store.
+const maxNameExamples = 5
 
 // Preflight checks a plan before any workflow starts, on a worker (which
 // holds the credentials): the plan is valid; every secret reference
@@ -18,7 +23,9 @@ import (
 // probe object is put and deleted under the manifest prefix); when the
 // plan purges, no retention rule or Object Lock blocks deleting a source
 // copy. It then stores the plan as plan.json next to the manifests and
-// lists every shard for its object and byte counts. Problems are returned,
+// lists every shard for its object and byte counts and the keys the
+// destination cannot store (which would end as unsupported names, and keep
+// the shard from passing its final verification). Problems are returned,
 // not raised: the caller shows them all at once.
 func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (PreflightResult, error) {
 	var res PreflightResult
@@ -84,11 +91,21 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 		problem("shards: %v", err)
 		return res, nil
 	}
+	names, _ := s.stores.Destination.(store.NameChecker)
+	now := time.Now()
 	for _, sh := range shards {
 		size := ShardSize{ShardID: sh.ID}
 		err := store.Walk(ctx, s.stores.Source, sh.Prefix, func(o store.ObjectInfo) error {
 			size.Objects++
 			size.Bytes += o.Size
+			if names != nil && names.CheckName(o.Key) != nil {
+				if ok, _ := p.Sources.Primary.Filters.Admit(o.Key, o.LastModified, now); ok {
+					size.UnsupportedNames++
+					if len(size.UnsupportedExamples) < maxNameExamples {
+						size.UnsupportedExamples = append(size.UnsupportedExamples, o.Key)
+					}
+				}
+			}
 			return nil
 		})
 		if err != nil {

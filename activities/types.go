@@ -81,6 +81,12 @@ type ShardSize struct {
 	ShardID string `json:"shardId"`
 	Objects int64  `json:"objects"`
 	Bytes   int64  `json:"bytes"`
+	// UnsupportedNames counts the keys the plan's filters admit that the
+	// destination cannot store (for OCI: a line feed, a carriage return
+	// or a NUL, or over 1,024 bytes); UnsupportedExamples holds the first
+	// few, in listing order.
+	UnsupportedNames    int64    `json:"unsupportedNames,omitempty"`
+	UnsupportedExamples []string `json:"unsupportedExamples,omitempty"`
 }
 
 // RateLimits are a migration's copy limits as its shards carry them: the

@@ -55,7 +55,9 @@ func (a *app) listObjects(ctx context.Context, m *migrationInfo, p *plan.Plan, f
 }
 
 // writeObjectLine writes one object as tab-separated fields; a field
-// holding a tab, a line break or another control character is quoted.
+// holding a tab, a line break or another control character, or starting
+// with a double quote, is Go-quoted, so that a field shown as it is never
+// starts with a quote and a quoted key never reads as another key.
 func writeObjectLine(w io.Writer, o report.Object) error {
 	outcome := o.Outcome
 	if o.Deleted != "" {
@@ -71,7 +73,7 @@ func writeObjectLine(w io.Writer, o report.Object) error {
 	fields := []string{o.ShardID, o.Key, strconv.FormatInt(o.Size, 10), outcome, orDash(o.SourceCheck), orDash(o.DestCheck), orDash(o.SHA256),
 		orDash(strings.Join(problems, "; "))}
 	for i, f := range fields {
-		if strings.IndexFunc(f, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		if strings.HasPrefix(f, `"`) || strings.IndexFunc(f, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
 			fields[i] = strconv.Quote(f)
 		}
 	}

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -37,6 +39,10 @@ type shardSize struct {
 	Bytes         int64         `json:"bytes"`
 	Estimated     time.Duration `json:"estimatedNanos"`
 	EstimatedText string        `json:"estimated"`
+	// UnsupportedNames counts the shard's keys the destination cannot
+	// store; UnsupportedExamples names the first few.
+	UnsupportedNames    int64    `json:"unsupportedNames,omitempty"`
+	UnsupportedExamples []string `json:"unsupportedExamples,omitempty"`
 }
 
 func (a *app) planCommand() *cobra.Command {
@@ -48,8 +54,10 @@ func (a *app) planCommand() *cobra.Command {
 is valid, secrets resolve, the destination region (derived from its endpoint)
 and its replication stay in residency.allowedRegions, the destination bucket
 is writable, no retention rule or Object Lock blocks the purge. It lists every
-shard for its object count and bytes and estimates the duration at the plan's
-rates. It exits 1 when pre-flight finds problems, each naming what to fix.`,
+shard for its object count and bytes, warns of keys the destination cannot
+store (which would keep their shard from cutting over), and estimates the
+duration at the plan's rates. It exits 1 when pre-flight finds problems, each
+naming what to fix.`,
 		Args: exactArgs("PLANFILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := loadPlan(args[0])
@@ -103,7 +111,8 @@ func newPlanReport(p *plan.Plan, res activities.PreflightResult) planReport {
 		}
 		d := estimate(p.Limits, sz.Objects, sz.Bytes)
 		rep.Shards = append(rep.Shards, shardSize{ShardID: sh.ID, Prefix: sh.Prefix, Objects: sz.Objects, Bytes: sz.Bytes,
-			Estimated: d, EstimatedText: durationText(d, p.Limits)})
+			Estimated: d, EstimatedText: durationText(d, p.Limits),
+			UnsupportedNames: sz.UnsupportedNames, UnsupportedExamples: sz.UnsupportedExamples})
 		rep.Objects += sz.Objects
 		rep.Bytes += sz.Bytes
 	}
@@ -160,6 +169,7 @@ func (r planReport) print(w io.Writer, path string) {
 		fmt.Fprintf(tw, "TOTAL\t\t%d\t%s\t%s\n", r.Objects, progress.Bytes(r.Bytes), r.EstimatedText)
 		tw.Flush()
 		fmt.Fprintf(w, "\nRate: %s\n", r.Rate)
+		r.printUnsupported(w)
 	} else {
 		fmt.Fprintln(w, "Shards not listed: the pre-flight stopped before listing.")
 	}
@@ -170,6 +180,26 @@ func (r planReport) print(w io.Writer, path string) {
 	fmt.Fprintf(w, "\nPre-flight found %d problem(s); fix each, then run `starter plan %s` again:\n", len(r.Problems), path)
 	for i, p := range r.Problems {
 		fmt.Fprintf(w, "  %d. %s\n", i+1, p)
+	}
+}
+
+// printUnsupported warns of each shard's keys the destination cannot
+// store, naming the first few Go-quoted (they hold line breaks or NULs).
+func (r planReport) printUnsupported(w io.Writer) {
+	for _, s := range r.Shards {
+		if s.UnsupportedNames == 0 {
+			continue
+		}
+		quoted := make([]string, len(s.UnsupportedExamples))
+		for i, k := range s.UnsupportedExamples {
+			quoted[i] = strconv.Quote(k)
+		}
+		more := ""
+		if n := s.UnsupportedNames - int64(len(quoted)); n > 0 {
+			more = fmt.Sprintf(" and %d more", n)
+		}
+		fmt.Fprintf(w, "Warning: shard %s holds %d keys the destination cannot store: %s%s. Each will end as an unsupported name, and the shard cannot pass its final verification (so it is not cut over) until they are renamed at the source or excluded with sources.primary.filters.exclude.\n",
+			s.ShardID, s.UnsupportedNames, strings.Join(quoted, ", "), more)
 	}
 }
 

@@ -190,7 +190,7 @@ func TestWriters(t *testing.T) {
 		"Final full verification: passed",
 		"**Failed objects: 1.**",
 		"| `users/1/c` | 30 | get users/1/c: access denied (grant s3:GetObject on the prefix) (permanent) |",
-		"| `users/1/e\\n` | 5 |", // a line feed in a key cannot break the table
+		"| `\"users/1/e\\n\"` | 5 |", // a line feed in a key cannot break the table, and shows quoted
 		"| 2026-11-29T10:03:00Z | approve | bob | approved in CAB-7 | AwaitingApproval → Frozen |",
 		"**Reverse sync.** 2 objects",
 		"| backup-sg | s3://backup | 0 | 1 | 1 |",

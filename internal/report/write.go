@@ -6,8 +6,11 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -84,8 +87,8 @@ func (r *Report) writeMarkdown(m *mdWriter) {
 	m.f("| shard | prefix | state | objects | bytes | copied | skipped | failed | source-gone | mismatches | final verify | cut over |\n")
 	m.f("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 	for _, s := range r.Shards {
-		m.f("| [%s](#%s) | `%s` | %s | %d | %s | %d | %d | %d | %d | %d | %s | %s |\n",
-			cell(s.ShardID), anchor(s.ShardID), code(s.Prefix), cell(s.State), s.Objects, bytesText(s.Bytes),
+		m.f("| [%s](#%s) | %s | %s | %d | %s | %d | %d | %d | %d | %d | %s | %s |\n",
+			cell(s.ShardID), anchor(s.ShardID), keyCode(s.Prefix), cell(s.State), s.Objects, bytesText(s.Bytes),
 			s.Outcomes["copied"], s.Outcomes["skipped"], s.Failed.Count, s.SourceGone.Count, s.Mismatches.Count,
 			finalText(s.Verification.Final), stampOr(s.Timings.CutoverAt, "–"))
 	}
@@ -103,7 +106,7 @@ func (r *Report) writeMarkdown(m *mdWriter) {
 // actions, reverse sync and purge.
 func (s *ShardReport) writeMarkdown(m *mdWriter) {
 	m.f("\n## Shard %s\n\n", cell(s.ShardID))
-	m.f("<a id=\"%s\"></a>Prefix `%s`, state **%s**", anchor(s.ShardID), code(s.Prefix), cell(s.State))
+	m.f("<a id=\"%s\"></a>Prefix %s, state **%s**", anchor(s.ShardID), codeText(shownKey(s.Prefix)), cell(s.State))
 	if s.Route.State != "" {
 		m.f(", route %s (version %d)", cell(s.Route.State), s.Route.Version)
 	}
@@ -226,13 +229,13 @@ const maxRunsListed = 20
 // how to list them and the objects they record.
 func (s *ShardReport) writeManifests(m *mdWriter) {
 	sm := s.Manifests
-	m.f("\n**Manifests.** %d objects under `%s` in %s: %d batch, %d re-copy and %d delta manifests, %d records",
-		sm.Objects, code(sm.Folder), cell(sm.Bucket), sm.Batches, sm.Recopies, sm.Deltas, len(sm.Records))
+	m.f("\n**Manifests.** %d objects under %s in %s: %d batch, %d re-copy and %d delta manifests, %d records",
+		sm.Objects, codeText(sm.Folder), cell(sm.Bucket), sm.Batches, sm.Recopies, sm.Deltas, len(sm.Records))
 	if sm.InFlight > 0 {
 		m.f(", %d records of activities in flight", sm.InFlight)
 	}
-	m.f(". Every object, with how its source read and its write were checked, its hashes and its outcome: `%s` (add `-o json` for JSON Lines). The manifest objects themselves: `%s`.\n",
-		code(sm.ListObjects), code(sm.ListKeys))
+	m.f(". Every object, with how its source read and its write were checked, its hashes and its outcome: %s (add `-o json` for JSON Lines). The manifest objects themselves: %s.\n",
+		codeText(sm.ListObjects), codeText(sm.ListKeys))
 	if len(sm.Runs)+len(sm.Records) == 0 {
 		return
 	}
@@ -264,7 +267,7 @@ func (s *ShardReport) writeManifests(m *mdWriter) {
 // keysText names keys relative to folder: one or two, or the first and
 // last of more.
 func keysText(folder string, keys []string) string {
-	rel := func(k string) string { return "`" + code(strings.TrimPrefix(k, folder)) + "`" }
+	rel := func(k string) string { return code(strings.TrimPrefix(k, folder)) }
 	switch len(keys) {
 	case 0:
 		return "–"
@@ -304,7 +307,7 @@ func writeList(m *mdWriter, title string, l ObjectList) {
 		if o.Where != "" {
 			reason += " [" + o.Where + "]"
 		}
-		m.f("| `%s` | %d | %s |\n", code(o.Key), o.Size, cell(reason))
+		m.f("| %s | %d | %s |\n", keyCode(o.Key), o.Size, cell(reason))
 	}
 	if l.Omitted > 0 {
 		m.f("\n%d more not listed; the manifests hold every object.\n", l.Omitted)
@@ -395,9 +398,68 @@ func cell(s string) string {
 	return b.String()
 }
 
-// code makes s safe inside `backticks` in a table cell.
-func code(s string) string {
-	return strings.ReplaceAll(cell(s), "`", "'")
+// code is s as a Markdown code span in a table cell (see span).
+func code(s string) string { return span(s, true) }
+
+// codeText is s as a Markdown code span in running text (see span).
+func codeText(s string) string { return span(s, false) }
+
+// keyCode is an object key as a code span in a table cell, shown so that
+// two keys never look alike (see shownKey).
+func keyCode(key string) string { return code(shownKey(key)) }
+
+// shownKey is a key as the Markdown report shows it: as it is, or, when
+// it holds a backslash, a control character or another character that
+// does not print (a bidirectional override, a byte-order mark, a
+// non-ASCII space) or is not UTF-8, Go-quoted ("line\nfeed"). A key
+// shown as it is holds no backslash, and a quoted one always does, so
+// that no two keys are shown alike (except canonically equivalent
+// Unicode, such as NFC and NFD é, which the JSON report and the object
+// listing tell apart).
+func shownKey(key string) string {
+	if !utf8.ValidString(key) || strings.IndexFunc(key, func(r rune) bool { return r == '\\' || r != ' ' && !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(key)
+	}
+	return key
+}
+
+// span is s as a Markdown code span, exactly: a fence of one backtick more
+// than the longest run of backticks in s, and a space inside each end
+// when s starts or ends with a backtick or a space (CommonMark strips one
+// space from each end of a span that has both). Control characters are
+// shown as escapes so that a line break cannot end the table or the
+// paragraph, and in a table cell a pipe is escaped (GFM removes the
+// escape, inside spans too).
+func span(s string, table bool) string {
+	var b strings.Builder
+	run, longest := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+		switch {
+		case r == '|' && table:
+			b.WriteString(`\|`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	c := b.String()
+	if c != "" && strings.Trim(c, " ") != "" && (strings.HasPrefix(c, " ") || strings.HasSuffix(c, " ") ||
+		strings.HasPrefix(c, "`") || strings.HasSuffix(c, "`")) {
+		c = " " + c + " "
+	}
+	fence := strings.Repeat("`", longest+1)
+	return fence + c + fence
 }
 
 // anchor is a shard id as an HTML anchor (shard ids are already [a-z0-9-]).

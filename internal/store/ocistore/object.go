@@ -45,6 +45,10 @@ func (s *Store) checkKey(op, key string) error {
 	return nil
 }
 
+// CheckName implements store.NameChecker, so that the engine reports a key
+// OCI cannot store as an unsupported name before it reads the source.
+func (s *Store) CheckName(key string) error { return s.checkKey("check-name", key) }
+
 // maxEmptyPages bounds the empty pages List follows before it gives up.
 const maxEmptyPages = 100
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -260,6 +261,16 @@ func TestInvalidKeysRejectedBeforeSending(t *testing.T) {
 		require.ErrorIs(t, err, store.ErrInvalidKey)
 	}
 	assert.Equal(t, before, e.requests.Load(), "no request may be sent for an invalid key")
+
+	// The store is a NameChecker (docs/STORAGE.md), so the engine finds
+	// these keys before it reads the source; the 1024-byte limit is in bytes.
+	var nc store.NameChecker = e.st
+	for _, key := range []string{"a\nb", "a\rb", "a\x00b", "", string([]byte{0xff}), strings.Repeat("é", 513)} {
+		require.ErrorIs(t, nc.CheckName(key), store.ErrInvalidKey, "%q", key)
+	}
+	for _, key := range []string{"tab\tand\x01soh", " ", "a//b", "..", strings.Repeat("é", 512), "%2F+?#"} {
+		require.NoError(t, nc.CheckName(key), "%q", key)
+	}
 
 	unicode := "ünï/cødé/🙂 %2F+="
 	_, err := e.st.Put(c, unicode, bytes.NewReader([]byte("u")), 1, store.PutOptions{})

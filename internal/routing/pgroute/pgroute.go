@@ -63,7 +63,9 @@ type Target struct {
 	// historyName is the history table's unqualified, unquoted name, from
 	// which index and trigger names derive.
 	historyName string
-	name        string // for String, without secrets
+	// historyIdent is the history table's identifier, schema included.
+	historyIdent pgx.Identifier
+	name         string // for String, without secrets
 }
 
 var (
@@ -77,7 +79,7 @@ func New(ctx context.Context, cfg Config) (*Target, error) {
 	if strings.TrimSpace(cfg.DSN) == "" {
 		return nil, errors.New("pgroute: the DSN is empty; set the routing target's connection string (for tests: OCIMOVE_TEST_PG_DSN)")
 	}
-	table, history, historyName, err := tableNames(cfg.Table)
+	table, history, historyName, historyIdent, err := tableNames(cfg.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -92,10 +94,11 @@ func New(ctx context.Context, cfg Config) (*Target, error) {
 	}
 	cc := pcfg.ConnConfig
 	t := &Target{
-		table:       table,
-		history:     history,
-		historyName: historyName,
-		name:        fmt.Sprintf("postgres shard map %s at %s:%d/%s as %s", table, cc.Host, cc.Port, cc.Database, cc.User),
+		table:        table,
+		history:      history,
+		historyName:  historyName,
+		historyIdent: historyIdent,
+		name:         fmt.Sprintf("postgres shard map %s at %s:%d/%s as %s", table, cc.Host, cc.Port, cc.Database, cc.User),
 	}
 	t.pool, err = pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
@@ -110,22 +113,22 @@ func New(ctx context.Context, cfg Config) (*Target, error) {
 
 // tableNames validates and quotes the table and history table names, and
 // returns the history table's bare name.
-func tableNames(table string) (tbl, hist, histName string, err error) {
+func tableNames(table string) (tbl, hist, histName string, histIdent pgx.Identifier, err error) {
 	if table == "" {
 		table = DefaultTable
 	}
 	parts := strings.Split(table, ".")
 	if len(parts) > 2 {
-		return "", "", "", fmt.Errorf("pgroute: table %q: use table or schema.table", table)
+		return "", "", "", nil, fmt.Errorf("pgroute: table %q: use table or schema.table", table)
 	}
 	for _, p := range parts {
 		if p == "" || strings.ContainsRune(p, 0) {
-			return "", "", "", fmt.Errorf("pgroute: table %q: an empty or invalid name part", table)
+			return "", "", "", nil, fmt.Errorf("pgroute: table %q: an empty or invalid name part", table)
 		}
 	}
 	h := append([]string(nil), parts...)
 	h[len(h)-1] += "_history"
-	return pgx.Identifier(parts).Sanitize(), pgx.Identifier(h).Sanitize(), h[len(h)-1], nil
+	return pgx.Identifier(parts).Sanitize(), pgx.Identifier(h).Sanitize(), h[len(h)-1], pgx.Identifier(h), nil
 }
 
 // String describes the target without its password.

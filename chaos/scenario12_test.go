@@ -47,6 +47,8 @@ func (r *run) starter(args ...string) (bool, string) {
 // was a rollback is RolledBack with its source intact (nothing purged while
 // a rollback is pending), cut-over shards match the source (or, purged,
 // the seeded content), and rolled-back shards read from an intact source.
+// After a cancel, every shard's workflow has ended: Cancelled with routing
+// at the source (a cut-over shard rolled back), or Complete before it.
 func TestChaos12OperatorActions(t *testing.T) {
 	c := need(t)
 	r := newRun(t, sized(c, opts{n: 12, large: 1, bytesPerSecond: pick[int64](c, 2<<20, 512<<10), edit: func(p *plan.Plan) {
@@ -174,7 +176,7 @@ func TestChaos12OperatorActions(t *testing.T) {
 		if a, ok := last[s.ID]; ok && a.Cmd == "rollback" && st[s.ID].PurgeStarted {
 			t.Errorf("shard %s (%s) began its purge although its rollback at %s was accepted", s.ID, state, a.At)
 		}
-		// Every seeded object: at the source unless purged (Complete),
+		// Every seeded object: at the source unless its purge began,
 		// and at the destination equal to the seed when the route says
 		// the destination serves the shard.
 		for key, size := range r.sizes {

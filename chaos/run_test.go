@@ -130,10 +130,41 @@ func newRun(t *testing.T, o opts) *run {
 			w.stop()
 		}
 		if t.Failed() {
-			t.Logf("state and logs kept in %s (OCIMOVE_CHAOS_KEEP=1 keeps them after the run)", c.dir)
+			t.Logf("state and logs in %s (OCIMOVE_CHAOS_KEEP=1 keeps them after the run)", c.dir)
+		}
+	})
+	// Registered after the workers' clean-up, so it runs first: the
+	// status query needs a live worker.
+	t.Cleanup(func() {
+		if t.Failed() {
+			r.dumpShards()
 		}
 	})
 	return r
+}
+
+// dumpShards logs every shard's status and recorded transitions: the
+// evidence of a failed scenario, read from the workflows themselves.
+func (r *run) dumpShards() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := r.statuses(ctx)
+	if err != nil {
+		r.t.Logf("shard statuses: %v", err)
+		return
+	}
+	for _, s := range r.shards {
+		v := st[s.ID]
+		req := "none"
+		if v.Request != nil {
+			req = fmt.Sprintf("%s by %s at %s (%s)", v.Request.Action, v.Request.Actor, v.Request.At.Format(time.TimeOnly), v.Request.Reason)
+		}
+		r.t.Logf("shard %s: %s paused=%v route=%s v%d op=%q request=%s restore=%+v freezes=%d rollbacks=%d lastError=%q (%d transitions, %d runs)",
+			s.ID, v.State, v.Paused, v.RouteState, v.RouteVersion, v.RouteOp, req, v.Restore, v.Freezes, v.Rollbacks, v.LastError, v.TransitionCount, v.Runs)
+		for _, tr := range v.Transitions {
+			r.t.Logf("  %s %s→%s %s [%s] %s", tr.At.Format("15:04:05.000"), tr.From, tr.To, tr.Action, tr.Actor, trim(tr.Reason, 200))
+		}
+	}
 }
 
 // keyOf names the i-th small object of a shard.

@@ -215,8 +215,11 @@ func (a *app) cancelCommand() *cobra.Command {
 		Short: "Cancel a migration: every live shard aborts its uploads and returns routing to the source",
 		Long: `cancel requests the cancellation of the migration's workflow, recording who
 and why in its history. Each live shard is cancelled in turn: it aborts its
-multipart uploads and, if it was frozen, returns routing to the source.
-Shards already cut over stay cut over (roll them back first if needed).`,
+multipart uploads and, if it was frozen, returns routing to the source. A
+shard already cut over (CutOver or Soaking) is rolled back: the writes made
+at the destination since cutover are copied back and verified, then routing
+returns to the source. Only a shard whose purge has begun stays at the
+destination.`,
 		Args: exactArgs("MIGRATION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if reason == "" {

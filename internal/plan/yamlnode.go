@@ -43,13 +43,24 @@ func (c *fromAST) convert(an ast.Node) (*node, error) {
 	if an == nil {
 		return &node{kind: scalarNode, tag: "!!null"}, nil
 	}
+	if d, ok := an.(*ast.DocumentNode); ok {
+		if d.Body != nil {
+			return c.convert(d.Body)
+		}
+		// A document of only "---" has no body, and goccy's GetToken of
+		// such a document dereferences it: the empty document is null,
+		// at its "---".
+		n := &node{kind: scalarNode, tag: "!!null"}
+		if d.Start != nil && d.Start.Position != nil {
+			n.line, n.col = d.Start.Position.Line, d.Start.Position.Column
+		}
+		return n, nil
+	}
 	n := &node{}
 	if tk := an.GetToken(); tk != nil && tk.Position != nil {
 		n.line, n.col = tk.Position.Line, tk.Position.Column
 	}
 	switch a := an.(type) {
-	case *ast.DocumentNode:
-		return c.convert(a.Body)
 	case *ast.CommentGroupNode:
 		return &node{kind: scalarNode, tag: "!!null", line: n.line, col: n.col}, nil
 	case *ast.MappingNode:

@@ -173,3 +173,19 @@ func TestLoadFileIsParseFile(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assert.NotErrorIs(t, err, ErrInvalid)
 }
+
+// TestParseAcceptsYAMLDirective: a plan after a %YAML directive is one
+// document, the same plan as without it.
+func TestParseAcceptsYAMLDirective(t *testing.T) {
+	plain := "id: d\nsources:\n  primary: {bucket: acme-src, region: us-east-1}\ndestination: {region: us-ashburn-1, bucket: dst}\n" +
+		"shards: {prefixes: [a/]}\ncutover: {target: {kind: file, path: /tmp/r.json}}\nresidency: {allowedRegions: [us-ashburn-1]}\n"
+	want, err := Parse("plain.yaml", []byte(plain))
+	require.NoError(t, err)
+	got, err := Parse("directive.yaml", []byte("%YAML 1.2\n---\n"+plain))
+	require.NoError(t, err)
+	assert.Equal(t, want.Fingerprint(), got.Fingerprint())
+
+	_, err = Parse("directive-only.yaml", []byte("%YAML 1.2\n---\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the plan is empty")
+}

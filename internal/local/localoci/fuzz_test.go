@@ -156,6 +156,7 @@ var (
 	signedErr  error
 )
 
+// signedRequest returns the fixture, made once per test binary.
 func signedRequest(f *testing.F) signedFixture {
 	signedOnce.Do(func() { signed, signedErr = newSignedFixture() })
 	if signedErr != nil {
@@ -164,10 +165,12 @@ func signedRequest(f *testing.F) signedFixture {
 	return signed
 }
 
+// newSignedFixture signs signedCases with the committed test key at a
+// fixed date and starts a server whose clock stands at that date.
 func newSignedFixture() (signedFixture, error) {
 	keyPEM, err := os.ReadFile(filepath.Join("testdata", "fuzz-signing-key.pem"))
 	if err != nil {
-		return signedFixture{}, err
+		return signedFixture{}, fmt.Errorf("read the test key: %w", err)
 	}
 	blk, _ := pem.Decode(keyPEM)
 	if blk == nil {
@@ -175,11 +178,11 @@ func newSignedFixture() (signedFixture, error) {
 	}
 	key, err := x509.ParsePKCS1PrivateKey(blk.Bytes)
 	if err != nil {
-		return signedFixture{}, err
+		return signedFixture{}, fmt.Errorf("parse the test key: %w", err)
 	}
 	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	if err != nil {
-		return signedFixture{}, err
+		return signedFixture{}, fmt.Errorf("encode the test key's public half: %w", err)
 	}
 	sum := md5.Sum(der)
 	fp := make([]string, len(sum))
@@ -190,11 +193,11 @@ func newSignedFixture() (signedFixture, error) {
 		strings.Join(fp, ":"), string(keyPEM), nil)
 	keyID, err := prov.KeyID()
 	if err != nil {
-		return signedFixture{}, err
+		return signedFixture{}, fmt.Errorf("the test key's id: %w", err)
 	}
 	srv, err := New(Config{Region: "us-ashburn-1", PublicKeys: map[string]*rsa.PublicKey{keyID: &key.PublicKey}})
 	if err != nil {
-		return signedFixture{}, err
+		return signedFixture{}, fmt.Errorf("start the server: %w", err)
 	}
 	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	srv.now = func() time.Time { return at }
@@ -202,7 +205,7 @@ func newSignedFixture() (signedFixture, error) {
 	for _, c := range signedCases {
 		req, err := http.NewRequest(c.method, c.url, nil)
 		if err != nil {
-			return signedFixture{}, err
+			return signedFixture{}, fmt.Errorf("request %s %s: %w", c.method, c.url, err)
 		}
 		req.Header.Set("Date", fx.date)
 		signer := common.DefaultRequestSigner(prov)
@@ -210,7 +213,7 @@ func newSignedFixture() (signedFixture, error) {
 			signer = common.RequestSignerExcludeBody(prov)
 		}
 		if err := signer.Sign(req); err != nil {
-			return signedFixture{}, err
+			return signedFixture{}, fmt.Errorf("sign %s %s: %w", c.method, c.url, err)
 		}
 		p, ok := parseAuthorization(req.Header.Get("Authorization"))
 		if !ok || p["keyId"] != keyID {
@@ -222,6 +225,9 @@ func newSignedFixture() (signedFixture, error) {
 	return fx, nil
 }
 
+// request builds the request the server sees: the given method, target,
+// host and Date, and an Authorization header spliced from the given key
+// id, header list and signature.
 func (s signedFixture) request(method, uri, host, date, keyID, headers, sig string) *http.Request {
 	r := &http.Request{Method: method, RequestURI: uri, Host: host, Header: http.Header{}, Body: http.NoBody}
 	r.Header.Set("Date", date)

@@ -163,7 +163,13 @@ func parseNode(name string, data []byte) (*node, error) {
 	}
 	var docs []*ast.DocumentNode
 	for _, d := range f.Docs {
-		if d != nil && (d.Body != nil || d.Start != nil) {
+		if d == nil {
+			continue
+		}
+		if _, directive := d.Body.(*ast.DirectiveNode); directive {
+			continue // goccy parses "%YAML 1.2" as a document of its own; it belongs to the next
+		}
+		if d.Body != nil || d.Start != nil {
 			docs = append(docs, d)
 		}
 	}

@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,4 +173,43 @@ func TestLoadFileIsParseFile(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assert.NotErrorIs(t, err, ErrInvalid)
+}
+
+// TestParseAcceptsYAMLDirective: a plan after a %YAML directive is one
+// document, the same plan as without it.
+func TestParseAcceptsYAMLDirective(t *testing.T) {
+	plain := "id: d\nsources:\n  primary: {bucket: acme-src, region: us-east-1}\ndestination: {region: us-ashburn-1, bucket: dst}\n" +
+		"shards: {prefixes: [a/]}\ncutover: {target: {kind: file, path: /tmp/r.json}}\nresidency: {allowedRegions: [us-ashburn-1]}\n"
+	want, err := Parse("plain.yaml", []byte(plain))
+	require.NoError(t, err)
+	got, err := Parse("directive.yaml", []byte("%YAML 1.2\n---\n"+plain))
+	require.NoError(t, err)
+	assert.Equal(t, want.Fingerprint(), got.Fingerprint())
+
+	_, err = Parse("directive-only.yaml", []byte("%YAML 1.2\n---\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the plan is empty")
+}
+
+// TestParseBoundsAliasExpansion: aliases of aliases that would expand a
+// 500-byte file to millions of values are refused at the alias that
+// passes the bound, before any walk of the expanded tree.
+func TestParseBoundsAliasExpansion(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id: laughs\nl0: &l0 [a, a, a, a, a, a, a, a, a, a]\n")
+	for i := 1; i <= 6; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+	}
+	_, err := Parse("laughs.yaml", []byte(b.String()))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "laughs.yaml:5:")
+	assert.Contains(t, err.Error(), "the aliases up to *l2 expand to more than 10000 values")
+
+	// A merge key's few aliased values stay well inside the bound.
+	_, err = Parse("merge.yaml", []byte("id: m\nsources:\n  primary: &src {bucket: acme-src, region: us-east-1}\n"+
+		"  copies:\n    - {role: replica, s3: {<<: *src, bucket: acme-replica}}\n    - {role: backup, s3: {<<: *src, bucket: acme-backup}}\n"+
+		"destination: {region: us-ashburn-1, bucket: dst}\nshards: {prefixes: [a/]}\ncutover: {target: {kind: file, path: /tmp/r.json}}\n"+
+		"residency: {allowedRegions: [us-ashburn-1]}\n"))
+	require.NoError(t, err)
 }

@@ -22,6 +22,7 @@ type node struct {
 	pairs     []pair  // a mapping's keys and values, in order
 	items     []*node // a sequence's items
 	line, col int
+	size      int // nodes in its tree, aliases expanded; 0 for a scalar (see sizeOf)
 }
 
 type nodeKind int
@@ -36,20 +37,49 @@ type pair struct{ key, value *node }
 
 func (n *node) isNull() bool { return n == nil || (n.kind == scalarNode && n.tag == "!!null") }
 
+// maxAliased bounds the nodes aliases add to a plan when expanded. Nodes
+// are shared, but every walk of the tree (positions, checks, JSON) visits
+// an alias's value again at each use, so aliases of aliases ("billion
+// laughs") would make a 500-byte file take minutes; a plan's few merge
+// keys add tens.
+const maxAliased = 10000
+
 // fromAST converts a goccy/go-yaml document body into nodes.
-type fromAST struct{ anchors map[string]*node }
+type fromAST struct {
+	anchors map[string]*node
+	aliased int // nodes the aliases so far add, expanded
+}
+
+// sizeOf is the number of nodes in n's tree, aliases expanded.
+func sizeOf(n *node) int {
+	if n == nil || n.size == 0 {
+		return 1
+	}
+	return n.size
+}
 
 func (c *fromAST) convert(an ast.Node) (*node, error) {
 	if an == nil {
 		return &node{kind: scalarNode, tag: "!!null"}, nil
+	}
+	if d, ok := an.(*ast.DocumentNode); ok {
+		if d.Body != nil {
+			return c.convert(d.Body)
+		}
+		// A document of only "---" has no body, and goccy's GetToken of
+		// such a document dereferences it: the empty document is null,
+		// at its "---".
+		n := &node{kind: scalarNode, tag: "!!null"}
+		if d.Start != nil && d.Start.Position != nil {
+			n.line, n.col = d.Start.Position.Line, d.Start.Position.Column
+		}
+		return n, nil
 	}
 	n := &node{}
 	if tk := an.GetToken(); tk != nil && tk.Position != nil {
 		n.line, n.col = tk.Position.Line, tk.Position.Column
 	}
 	switch a := an.(type) {
-	case *ast.DocumentNode:
-		return c.convert(a.Body)
 	case *ast.CommentGroupNode:
 		return &node{kind: scalarNode, tag: "!!null", line: n.line, col: n.col}, nil
 	case *ast.MappingNode:
@@ -109,6 +139,10 @@ func (c *fromAST) convert(an ast.Node) (*node, error) {
 			return nil, &FileError{Problems: []FileProblem{{Line: n.line, Column: n.col,
 				Message: fmt.Sprintf("alias *%s names no anchor defined before it", name), Hint: "define &" + name + " above, outside the value that uses it"}}}
 		}
+		if c.aliased += sizeOf(v); c.aliased > maxAliased {
+			return nil, &FileError{Problems: []FileProblem{{Line: n.line, Column: n.col,
+				Message: fmt.Sprintf("the aliases up to *%s expand to more than %d values", name, maxAliased), Hint: "write the values out, or alias fewer aliases"}}}
+		}
 		return v, nil
 	case *ast.TagNode:
 		v, err := c.convert(a.Value)
@@ -123,6 +157,13 @@ func (c *fromAST) convert(an ast.Node) (*node, error) {
 		return v, nil
 	default:
 		n.kind, n.tag, n.value = scalarNode, "!!str", an.String()
+	}
+	n.size = 1
+	for _, p := range n.pairs {
+		n.size += sizeOf(p.key) + sizeOf(p.value)
+	}
+	for _, it := range n.items {
+		n.size += sizeOf(it)
 	}
 	return n, nil
 }

@@ -27,6 +27,9 @@ func errNotAuthenticated(reason string) *apiError {
 }
 
 // parseAuthorization splits `Signature version="1",keyId="...",...`.
+// A parameter named twice makes the header malformed: the SDK never sends
+// one, and the server would otherwise pick one keyId or signature where a
+// proxy or log reading the first saw another.
 func parseAuthorization(v string) (map[string]string, bool) {
 	rest, ok := strings.CutPrefix(v, "Signature ")
 	if !ok {
@@ -49,6 +52,9 @@ func parseAuthorization(v string) (map[string]string, bool) {
 		k = strings.TrimSpace(k)
 		if !isParamName(k) {
 			return nil, false
+		}
+		if _, dup := params[k]; dup {
+			return nil, false // which keyId (or signature) is meant?
 		}
 		params[k] = after[1 : 1+end]
 		rest = after[2+end:]

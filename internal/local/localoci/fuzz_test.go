@@ -2,12 +2,19 @@ package localoci
 
 import (
 	"bytes"
+	"crypto/md5"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -112,12 +119,35 @@ func FuzzParseAuthorization(f *testing.F) {
 	})
 }
 
-// signedFixture is one request signed by the real OCI SDK signer, and the
-// server that holds its public key.
+// signedReq is one request signed by the real OCI SDK signer: what the
+// server sees of it.
+type signedReq struct {
+	method, uri, host, date, keyID, headers, sig string
+}
+
+// signedFixture is the requests of signedCases, signed by the real OCI SDK
+// signer with the committed test key (testdata/fuzz-signing-key.pem, so
+// that the signatures, like the committed corpus that holds them, are the
+// same on every run), and the server that holds its public key.
 type signedFixture struct {
-	srv                                 *Server
-	method, uri, host, date, keyID, sig string
-	headers                             string
+	srv         *Server
+	keyID, date string
+	reqs        []signedReq
+}
+
+// signedCases are the requests the fixture signs: method, URL, and whether
+// the SDK signs it as it signs PutObject and UploadPart (body not hashed).
+var signedCases = []struct {
+	method, url string
+	excludeBody bool
+}{
+	{http.MethodGet, "http://127.0.0.1:1/n/ocimove/b/bkt/o/users%2F0a%2Fa%20b", false},
+	{http.MethodHead, "http://127.0.0.1:1/n/ocimove/b/bkt/o/users%2F0a%2Fcaf%C3%A9%2B%3F%23%26%3D.json", false},
+	{http.MethodPut, "http://localhost:8080/n/ocimove/b/bkt/o/users%2F0a%2Fnew.json", true},
+	{http.MethodPut, "http://127.0.0.1:1/n/ocimove/b/bkt/u/users%2F0a%2Fbig.bin?uploadId=7c1d&uploadPartNum=3", true},
+	{http.MethodDelete, "http://127.0.0.1:1/n/ocimove/b/bkt/o/users%2F0a%2Fold", false},
+	{http.MethodGet, "http://127.0.0.1:1/n/ocimove/b/bkt/o?prefix=users%2F0a%2F&start=users%2F0a%2Fm&limit=1000&fields=name%2Csize%2Cmd5", false},
+	{http.MethodGet, "http://127.0.0.1:1/n/", false},
 }
 
 var (
@@ -126,44 +156,78 @@ var (
 	signedErr  error
 )
 
+// signedRequest returns the fixture, made once per test binary.
 func signedRequest(f *testing.F) signedFixture {
-	signedOnce.Do(func() {
-		creds, err := WriteTestCredentials(f.TempDir(), "us-ashburn-1")
-		if err != nil {
-			signedErr = err
-			return
-		}
-		srv, err := New(Config{Region: "us-ashburn-1", PublicKeys: map[string]*rsa.PublicKey{creds.KeyID: creds.PublicKey}})
-		if err != nil {
-			signedErr = err
-			return
-		}
-		prov, err := common.ConfigurationProviderFromFileWithProfile(creds.ConfigPath, creds.Profile, "")
-		if err != nil {
-			signedErr = err
-			return
-		}
-		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:1/n/ocimove/b/bkt/o/users%2F0a%2Fa%20b", nil)
-		req.Header.Set("Date", time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Format(http.TimeFormat))
-		if signedErr = common.DefaultRequestSigner(prov).Sign(req); signedErr != nil {
-			return
-		}
-		p, ok := parseAuthorization(req.Header.Get("Authorization"))
-		if !ok {
-			signedErr = os.ErrInvalid
-			return
-		}
-		date, _ := http.ParseTime(req.Header.Get("Date"))
-		srv.now = func() time.Time { return date }
-		signed = signedFixture{srv: srv, method: req.Method, uri: req.URL.RequestURI(), host: req.URL.Host,
-			date: req.Header.Get("Date"), keyID: p["keyId"], sig: p["signature"], headers: p["headers"]}
-	})
+	signedOnce.Do(func() { signed, signedErr = newSignedFixture() })
 	if signedErr != nil {
-		f.Fatalf("sign a request with the OCI SDK: %v", signedErr)
+		f.Fatalf("sign requests with the OCI SDK: %v", signedErr)
 	}
 	return signed
 }
 
+// newSignedFixture signs signedCases with the committed test key at a
+// fixed date and starts a server whose clock stands at that date.
+func newSignedFixture() (signedFixture, error) {
+	keyPEM, err := os.ReadFile(filepath.Join("testdata", "fuzz-signing-key.pem"))
+	if err != nil {
+		return signedFixture{}, fmt.Errorf("read the test key: %w", err)
+	}
+	blk, _ := pem.Decode(keyPEM)
+	if blk == nil {
+		return signedFixture{}, errors.New("testdata/fuzz-signing-key.pem holds no PEM block")
+	}
+	key, err := x509.ParsePKCS1PrivateKey(blk.Bytes)
+	if err != nil {
+		return signedFixture{}, fmt.Errorf("parse the test key: %w", err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return signedFixture{}, fmt.Errorf("encode the test key's public half: %w", err)
+	}
+	sum := md5.Sum(der)
+	fp := make([]string, len(sum))
+	for i, b := range sum {
+		fp[i] = hex.EncodeToString([]byte{b})
+	}
+	prov := common.NewRawConfigurationProvider("ocid1.tenancy.oc1..aaaaaaaafuzz", "ocid1.user.oc1..aaaaaaaafuzz", "us-ashburn-1",
+		strings.Join(fp, ":"), string(keyPEM), nil)
+	keyID, err := prov.KeyID()
+	if err != nil {
+		return signedFixture{}, fmt.Errorf("the test key's id: %w", err)
+	}
+	srv, err := New(Config{Region: "us-ashburn-1", PublicKeys: map[string]*rsa.PublicKey{keyID: &key.PublicKey}})
+	if err != nil {
+		return signedFixture{}, fmt.Errorf("start the server: %w", err)
+	}
+	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	srv.now = func() time.Time { return at }
+	fx := signedFixture{srv: srv, keyID: keyID, date: at.Format(http.TimeFormat)}
+	for _, c := range signedCases {
+		req, err := http.NewRequest(c.method, c.url, nil)
+		if err != nil {
+			return signedFixture{}, fmt.Errorf("request %s %s: %w", c.method, c.url, err)
+		}
+		req.Header.Set("Date", fx.date)
+		signer := common.DefaultRequestSigner(prov)
+		if c.excludeBody {
+			signer = common.RequestSignerExcludeBody(prov)
+		}
+		if err := signer.Sign(req); err != nil {
+			return signedFixture{}, fmt.Errorf("sign %s %s: %w", c.method, c.url, err)
+		}
+		p, ok := parseAuthorization(req.Header.Get("Authorization"))
+		if !ok || p["keyId"] != keyID {
+			return signedFixture{}, fmt.Errorf("the SDK's Authorization header does not parse: %q", req.Header.Get("Authorization"))
+		}
+		fx.reqs = append(fx.reqs, signedReq{method: req.Method, uri: req.URL.RequestURI(), host: req.URL.Host,
+			date: req.Header.Get("Date"), keyID: p["keyId"], headers: p["headers"], sig: p["signature"]})
+	}
+	return fx, nil
+}
+
+// request builds the request the server sees: the given method, target,
+// host and Date, and an Authorization header spliced from the given key
+// id, header list and signature.
 func (s signedFixture) request(method, uri, host, date, keyID, headers, sig string) *http.Request {
 	r := &http.Request{Method: method, RequestURI: uri, Host: host, Header: http.Header{}, Body: http.NoBody}
 	r.Header.Set("Date", date)
@@ -171,24 +235,43 @@ func (s signedFixture) request(method, uri, host, date, keyID, headers, sig stri
 	return r
 }
 
-// FuzzSignatureCheck varies every part of a request the real OCI SDK
-// signed: its method, target, host, date, key id, signed header list and
-// signature. The untouched request authenticates; any request that
-// authenticates carries exactly the signed method, target, host, date, key
-// id, header list and signature bytes: a changed request never passes on
-// another request's signature, and a rejected signature never
-// authenticates.
+// signs reports whether q is one of the fixture's signed requests, up to
+// the method's case and the header list's case and spacing, with exactly
+// its signature bytes.
+func (s signedFixture) signs(q signedReq) bool {
+	got, _ := base64.StdEncoding.DecodeString(q.sig)
+	norm := func(h string) string { return strings.Join(strings.Fields(strings.ToLower(h)), " ") }
+	for _, r := range s.reqs {
+		want, _ := base64.StdEncoding.DecodeString(r.sig)
+		if strings.EqualFold(q.method, r.method) && q.uri == r.uri && q.host == r.host && q.date == r.date && q.keyID == r.keyID &&
+			norm(q.headers) == norm(r.headers) && bytes.Equal(got, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzSignatureCheck varies every part of requests the real OCI SDK
+// signed: method, target, host, date, key id, signed header list and
+// signature. Every untouched request authenticates; any request that
+// authenticates is one of the signed requests, with exactly its method,
+// target, host, date, key id, header list and signature bytes: a changed
+// request never passes on another request's signature (nor on a
+// signature of the same key over another request), and a rejected
+// signature never authenticates.
 func FuzzSignatureCheck(f *testing.F) {
 	s := signedRequest(f)
-	if aerr := s.srv.authenticate(s.request(s.method, s.uri, s.host, s.date, s.keyID, s.headers, s.sig)); aerr != nil {
-		f.Fatalf("the SDK-signed request does not authenticate: %v", aerr)
+	for _, r := range s.reqs {
+		if aerr := s.srv.authenticate(s.request(r.method, r.uri, r.host, r.date, r.keyID, r.headers, r.sig)); aerr != nil {
+			f.Fatalf("the SDK-signed %s %s does not authenticate: %v", r.method, r.uri, aerr)
+		}
+		f.Add(r.method, r.uri, r.host, r.date, r.keyID, r.headers, r.sig)
 	}
-	f.Add(s.method, s.uri, s.host, s.date, s.keyID, s.headers, s.sig)
-	f.Add("PUT", s.uri, s.host, s.date, s.keyID, s.headers, s.sig)
-	f.Add(s.method, s.uri+"x", s.host, s.date, s.keyID, s.headers, s.sig)
-	f.Add(s.method, s.uri, s.host, s.date, s.keyID, "date host", s.sig)
-	f.Add(s.method, s.uri, s.host, s.date, s.keyID, s.headers, "A"+s.sig[1:])
-	want, _ := base64.StdEncoding.DecodeString(s.sig)
+	r := s.reqs[0]
+	f.Add("PUT", r.uri, r.host, r.date, r.keyID, r.headers, r.sig)
+	f.Add(r.method, r.uri+"x", r.host, r.date, r.keyID, r.headers, r.sig)
+	f.Add(r.method, r.uri, r.host, r.date, r.keyID, "date host", r.sig)
+	f.Add(r.method, r.uri, r.host, r.date, r.keyID, r.headers, "A"+r.sig[1:])
 	f.Fuzz(func(t *testing.T, method, uri, host, date, keyID, headers, sig string) {
 		r := s.request(method, uri, host, date, keyID, headers, sig)
 		if aerr := s.srv.authenticate(r); aerr != nil {
@@ -197,11 +280,15 @@ func FuzzSignatureCheck(f *testing.F) {
 			}
 			return
 		}
-		got, _ := base64.StdEncoding.DecodeString(sig)
-		if !strings.EqualFold(method, s.method) || uri != s.uri || host != s.host || date != s.date || keyID != s.keyID ||
-			strings.Join(strings.Fields(strings.ToLower(headers)), " ") != strings.Join(strings.Fields(strings.ToLower(s.headers)), " ") ||
-			!bytes.Equal(got, want) {
-			t.Fatalf("a changed request authenticated: %s %q host %q date %q key %q headers %q", method, uri, host, date, keyID, headers)
+		// The key id, header list and signature are spliced into the
+		// Authorization header unquoted, so a '"' in one ends its
+		// parameter and can start another (`<id>",extra="x`): what
+		// authenticated is the parameters the header holds, which the
+		// signature check sees, not the strings as given.
+		auth, _ := parseAuthorization(r.Header.Get("Authorization"))
+		q := signedReq{method: method, uri: uri, host: host, date: date, keyID: auth["keyId"], headers: auth["headers"], sig: auth["signature"]}
+		if !s.signs(q) {
+			t.Fatalf("a changed request authenticated: %s %q host %q date %q Authorization %q", method, uri, host, date, r.Header.Get("Authorization"))
 		}
 	})
 }

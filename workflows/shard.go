@@ -179,6 +179,10 @@ type ShardStatus struct {
 	RouteSeen
 	// Restore is a return of routing being retried.
 	Restore *RestoreStatus `json:"restore,omitempty"`
+	// Cancelling: the workflow was cancelled and is putting things back
+	// (rolling a cut-over shard back, returning a read-only route) while
+	// State still names the state it was cancelled in.
+	Cancelling bool `json:"cancelling,omitempty"`
 	Milestones
 	Failure
 
@@ -256,7 +260,7 @@ func (s *shard) status() ShardStatus {
 		HoldsSlot: s.holdsSlot(), BatchSize: s.in.Settings.BatchSize,
 		CopyProgress: cp.CopyProgress, CatchUp: cp.CatchUp,
 		Request: clonePtr(cp.Request), RunToken: cp.RunToken, RouteSeen: cp.RouteSeen, Restore: clonePtr(cp.Restore),
-		Milestones: cp.Milestones, Failure: fail,
+		Cancelling: cp.Cancelling, Milestones: cp.Milestones, Failure: fail,
 		Transitions: slices.Clone(cp.Transitions), TransitionCount: cp.TransitionCount, Runs: cp.Runs,
 	}
 }

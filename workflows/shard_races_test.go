@@ -287,3 +287,29 @@ func (s *shardSuite) TestOperationIDsCarryTheRunToken() {
 		s.Equal("m1/s1/"+st.RunToken+"/cutover-1", op)
 	}
 }
+
+// A shard cancelled while Soaking is rolled back by the cancel's clean-up;
+// while that runs, its status says so (Cancelling) beside the state it was
+// cancelled in, and its route is read-only being driven back.
+func (s *shardSuite) TestCancelledSoakingShardShowsItsCleanUp() {
+	env, f := shardEnv(s.T(), &s.WorkflowTestSuite)
+	f.failKind[opRollbackSource] = 3 // the return to the source is retried
+	var before, during ShardStatus
+	var routeDuring routing.Route
+	env.RegisterDelayedCallback(func() {
+		before = query(s.T(), env)
+		env.CancelWorkflow()
+	}, 30*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		during = query(s.T(), env)
+		routeDuring = f.route(s.T())
+	}, 30*time.Minute+2*time.Second)
+	env.ExecuteWorkflow(ShardWorkflow, shardInput())
+	s.Equal(Soaking, before.State)
+	s.False(before.Cancelling)
+	s.True(during.Cancelling, "the status shows the cancel's clean-up under way (state %s)", during.State)
+	s.Equal(routing.StateReadOnly, routeDuring.State, "the route is read-only while the rollback runs")
+	end := query(s.T(), env)
+	s.Equal(Cancelled, end.State)
+	s.Equal(routing.StateSource, f.route(s.T()).State)
+}

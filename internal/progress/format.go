@@ -52,6 +52,9 @@ func StateText(s workflows.ShardStatus) string {
 	if s.Paused {
 		notes = append(notes, "paused")
 	}
+	if s.Cancelling {
+		notes = append(notes, "cancelled: putting routing back")
+	}
 	if s.WaitingForOperator {
 		notes = append(notes, fmt.Sprintf("waiting for an operator at the round limit, %.1f changes/min", s.ChangeRate))
 	}

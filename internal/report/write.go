@@ -380,22 +380,30 @@ func bytesText(n int64) string {
 func cell(s string) string {
 	var b strings.Builder
 	for _, r := range s {
-		switch {
-		case r == '|':
-			b.WriteString(`\|`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r == '<':
+		if r == '<' {
 			b.WriteString("&lt;")
-		default:
-			b.WriteRune(r)
+			continue
 		}
+		writeEscaped(&b, r, true)
 	}
 	return b.String()
+}
+
+// writeEscaped writes r to b, with line breaks and other control
+// characters as escapes, and a pipe escaped when pipe is set (in a table).
+func writeEscaped(b *strings.Builder, r rune, pipe bool) {
+	switch {
+	case r == '|' && pipe:
+		b.WriteString(`\|`)
+	case r == '\n':
+		b.WriteString(`\n`)
+	case r == '\r':
+		b.WriteString(`\r`)
+	case r < 0x20 || r == 0x7f:
+		fmt.Fprintf(b, `\x%02x`, r)
+	default:
+		b.WriteRune(r)
+	}
 }
 
 // code is s as a Markdown code span in a table cell (see span).
@@ -440,18 +448,7 @@ func span(s string, table bool) string {
 		} else {
 			run = 0
 		}
-		switch {
-		case r == '|' && table:
-			b.WriteString(`\|`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
+		writeEscaped(&b, r, table)
 	}
 	c := b.String()
 	if c != "" && strings.Trim(c, " ") != "" && (strings.HasPrefix(c, " ") || strings.HasSuffix(c, " ") ||

@@ -137,6 +137,14 @@ func decodeChunked(r *http.Request) (done func(), err error) {
 	h.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 	h.Del("X-Amz-Decoded-Content-Length")
 	h.Del("X-Amz-Trailer")
+	dropAWSChunked(h)
+	return done, nil
+}
+
+// dropAWSChunked removes aws-chunked, a transfer framing that is not the
+// object's, from h's Content-Encoding (and the header when nothing else is
+// left), so that it is never stored with the object.
+func dropAWSChunked(h http.Header) {
 	var rest []string
 	for _, e := range strings.Split(h.Get("Content-Encoding"), ",") {
 		if e = strings.TrimSpace(e); e != "" && e != "aws-chunked" {
@@ -148,7 +156,6 @@ func decodeChunked(r *http.Request) (done func(), err error) {
 	} else {
 		h.Set("Content-Encoding", strings.Join(rest, ","))
 	}
-	return done, nil
 }
 
 // readChunkLine reads one CRLF-terminated line of an aws-chunked body,

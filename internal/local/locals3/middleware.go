@@ -351,18 +351,8 @@ func (o *objectResponse) WriteHeader(status int) {
 			delete(h, k)
 		}
 	}
-	if ce := h.Get("Content-Encoding"); strings.Contains(ce, "aws-chunked") {
-		var rest []string
-		for _, e := range strings.Split(ce, ",") {
-			if e = strings.TrimSpace(e); e != "" && e != "aws-chunked" {
-				rest = append(rest, e)
-			}
-		}
-		if len(rest) == 0 {
-			h.Del("Content-Encoding")
-		} else {
-			h.Set("Content-Encoding", strings.Join(rest, ","))
-		}
+	if strings.Contains(h.Get("Content-Encoding"), "aws-chunked") {
+		dropAWSChunked(h)
 	}
 	if cacheControl != "" {
 		h.Set("Cache-Control", cacheControl)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -172,8 +173,9 @@ func TestCodecKeepsHistoryCiphertext(t *testing.T) {
 }
 
 // executions returns the history of every workflow execution in the
-// namespace, by workflow id, waiting until visibility lists at least min.
-func executions(t *testing.T, c client.Client, min int) map[string]*historypb.History {
+// namespace, by workflow id, waiting until visibility lists at least min
+// and every id in must.
+func executions(t *testing.T, c client.Client, min int, must ...string) map[string]*historypb.History {
 	t.Helper()
 	var ids []string
 	eventually(t, time.Minute, "visibility to list the workflows", func() (bool, string) {
@@ -186,6 +188,11 @@ func executions(t *testing.T, c client.Client, min int) map[string]*historypb.Hi
 		ids = ids[:0]
 		for _, e := range resp.GetExecutions() {
 			ids = append(ids, e.GetExecution().GetWorkflowId())
+		}
+		for _, id := range must {
+			if !slices.Contains(ids, id) {
+				return false, "not yet listed: " + id + "; listed: " + strings.Join(ids, ", ")
+			}
 		}
 		return len(ids) >= min, strings.Join(ids, ", ")
 	})

@@ -205,7 +205,7 @@ func TestFullRunLeaksNoSecret(t *testing.T) {
 	require.NoError(t, err)
 
 	texts := map[string]string{}
-	for id := range executions(t, tc, 2+len(hookShards)+len(pgShards)+1) {
+	for id := range executions(t, tc, 2+len(hookShards)+len(pgShards)+1, "planted") {
 		texts["history "+id] = historyText(t, tc, id)
 	}
 	resp, err := http.Get("http://" + metricsAddr + "/metrics")

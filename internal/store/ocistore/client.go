@@ -290,7 +290,7 @@ func buildProvider(cfg Config) (common.ConfigurationProvider, string, error) {
 		if path == "" {
 			path = DefaultConfigFile
 		}
-		path = expandHome(path)
+		path = store.ExpandHome(path)
 		profile := cfg.Profile
 		if profile == "" {
 			profile = DefaultProfile
@@ -479,6 +479,3 @@ func configError(msg, hint string) error {
 	return &store.Error{Store: "oci", Op: "configure", Class: store.Permanent,
 		Err: fmt.Errorf("%w: %s", ErrConfig, msg), Hint: hint}
 }
-
-// expandHome expands a leading ~/ to the user's home directory.
-func expandHome(p string) string { return store.ExpandHome(p) }
